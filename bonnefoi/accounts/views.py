@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.utils.decorators import method_decorator
+
+from bonnefoi.accounts.forms import LoginForm
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+    extra_context = {"title": "Connexion à l'espace agent"}
+
+
+class LogoutView(auth_views.LogoutView):
+    pass

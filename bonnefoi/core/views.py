@@ -1,0 +1,47 @@
+"""Public pages of the platform shell: home, legal pages, error pages."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+
+@login_not_required
+@require_safe
+def home(request):
+    return render(request, "core/home.html", {"title": "Accueil"})
+
+
+@login_not_required
+@require_safe
+def accessibility(request):
+    return render(request, "core/accessibility.html", {"title": "Accessibilité"})
+
+
+@login_not_required
+@require_safe
+def legal_notice(request):
+    return render(request, "core/legal_notice.html", {"title": "Mentions légales"})
+
+
+@login_not_required
+@require_safe
+def personal_data(request):
+    return render(request, "core/personal_data.html", {"title": "Données personnelles"})
+
+
+@login_not_required
+@require_safe
+def sitemap(request):
+    return render(request, "core/sitemap.html", {"title": "Plan du site"})
+
+
+@login_not_required
+def page_not_found(request, exception=None):
+    return render(request, "core/404.html", {"title": "Page non trouvée"}, status=404)
+
+
+@login_not_required
+def server_error(request):
+    # Rendered with a minimal context: the failure may come from the database or a context
+    # processor, so this template must not depend on anything that could fail again.
+    return render(request, "core/500.html", {"title": "Erreur inattendue"}, status=500)

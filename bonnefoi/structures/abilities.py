@@ -1,0 +1,78 @@
+"""Who may do what on structures, agents and anonymity exceptions.
+
+One function per main object returns a dict of booleans; views, templates and the API read it
+(the `get_abilities` pattern of La Suite Docs). Permissions come from roles held on the object's
+structure or on one of its ancestors; a superuser may do everything.
+"""
+
+from bonnefoi.accounts.models import Role
+from bonnefoi.structures.models import Agent, AnonymityException, Structure
+from bonnefoi.structures.selectors import user_memberships, user_roles_on
+
+_READ = {"structure.view", "agent.view"}
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.AGENT: _READ,
+    Role.EDITOR: _READ,
+    Role.QUALITY_MANAGER: _READ | {"anonymity.view"},
+    Role.ADMINISTRATOR: _READ
+    | {"agent.manage", "membership.manage", "anonymity.view", "anonymity.approve", "audit.view"},
+    Role.NATIONAL_ADMINISTRATOR: _READ
+    | {
+        "agent.manage",
+        "membership.manage",
+        "anonymity.view",
+        "anonymity.approve",
+        "audit.view",
+        "structure.manage",
+    },
+}
+
+
+def permissions_on(user, structure: Structure) -> set[str]:
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return set().union(*ROLE_PERMISSIONS.values())
+    granted: set[str] = set()
+    for role in user_roles_on(user, structure):
+        granted |= ROLE_PERMISSIONS[role]
+    return granted
+
+
+def structure_abilities(user, structure: Structure) -> dict[str, bool]:
+    perms = permissions_on(user, structure)
+    return {
+        "view": "structure.view" in perms,
+        "update": "structure.manage" in perms,
+        "create_child": "structure.manage" in perms,
+        "list_agents": "agent.view" in perms,
+        "create_agent": "agent.manage" in perms,
+        "manage_roles": "membership.manage" in perms,
+        "view_anonymity_register": "anonymity.view" in perms,
+        "view_audit_log": "audit.view" in perms,
+    }
+
+
+def agent_abilities(user, agent: Agent) -> dict[str, bool]:
+    perms = permissions_on(user, agent.structure)
+    is_self = user.is_authenticated and agent.user_id == user.pk
+    return {
+        "view": "agent.view" in perms or is_self,
+        "update": "agent.manage" in perms,
+        # Only an administrator who is not the agent may approve the agent's own exception.
+        "grant_anonymity": "anonymity.approve" in perms and not is_self,
+        "view_anonymity": "anonymity.view" in perms or is_self,
+        # CRPA L111-2 exception: outside the agent's own structure, only the administrators who
+        # keep the register see the real name (docs/adr/0002-agent-identification.md).
+        "view_real_name": is_self
+        or "anonymity.approve" in perms
+        or any(m.structure_id == agent.structure_id for m in user_memberships(user)),
+    }
+
+
+def anonymity_exception_abilities(user, exception: AnonymityException) -> dict[str, bool]:
+    perms = permissions_on(user, exception.agent.structure)
+    return {
+        "view": "anonymity.view" in perms,
+        "revoke": "anonymity.approve" in perms and exception.revoked_at is None,
+    }

@@ -1,0 +1,267 @@
+"""Every write on structures, agents, roles and anonymity exceptions. Each one is atomic and
+audited; callers pass keyword arguments only."""
+
+import datetime as dt
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+
+from bonnefoi.accounts.models import Membership, Role, User
+from bonnefoi.core.audit import audit_log
+from bonnefoi.structures.abilities import agent_abilities, permissions_on
+from bonnefoi.structures.models import (
+    Agent,
+    AnonymityException,
+    AnonymityGround,
+    Structure,
+    StructureKind,
+)
+
+# Crockford-like alphabet: no I, O (confusable with 1, 0) in pseudonyms read aloud on the phone.
+PSEUDONYM_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+MIN_JUSTIFICATION_LENGTH = 30
+
+
+def _path_for(structure: Structure) -> str:
+    prefix = structure.parent.path if structure.parent_id else ""
+    return f"{prefix}{structure.pk:09d}/"
+
+
+def _require(user, permission: str, structure: Structure, message: str) -> None:
+    if user is not None and permission not in permissions_on(user, structure):
+        raise PermissionDenied(message)
+
+
+@transaction.atomic
+def structure_create(
+    *,
+    actor: User | None,
+    kind: str,
+    name: str,
+    parent: Structure | None = None,
+    sp_code: str | None = None,
+    street_address: str = "",
+    postal_code: str = "",
+    city: str = "",
+    commune_insee: str = "",
+) -> Structure:
+    """Create a structure under ``parent``. ``actor=None`` is reserved for system commands."""
+    if actor is not None:
+        if parent is None and not actor.is_superuser:
+            raise PermissionDenied("Seul un super-administrateur peut créer un réseau.")
+        if parent is not None:
+            _require(actor, "structure.manage", parent, "Vous ne pouvez pas créer de structure ici.")
+    structure = Structure(
+        kind=kind,
+        name=name,
+        parent=parent,
+        sp_code=sp_code or None,
+        street_address=street_address,
+        postal_code=postal_code,
+        city=city,
+        commune_insee=commune_insee,
+        path=f"pending-{secrets.token_hex(8)}",
+    )
+    structure.full_clean()
+    structure.save()
+    structure.path = _path_for(structure)
+    structure.save(update_fields=["path"])
+    audit_log(actor=actor, action="structure.created", obj=structure, structure=structure)
+    return structure
+
+
+@transaction.atomic
+def structure_move(*, actor: User | None, structure: Structure, new_parent: Structure) -> Structure:
+    """Attach a structure (and its whole subtree) to another parent, rewriting the paths."""
+    _require(actor, "structure.manage", structure, "Vous ne pouvez pas déplacer cette structure.")
+    _require(actor, "structure.manage", new_parent, "Vous ne pouvez pas rattacher de structure ici.")
+    old_path = structure.path
+    structure.parent = new_parent
+    structure.full_clean()
+    new_path = _path_for(structure)
+    Structure.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1))
+    )
+    structure.save(update_fields=["parent", "updated_at"])
+    structure.refresh_from_db()
+    audit_log(
+        actor=actor,
+        action="structure.moved",
+        obj=structure,
+        structure=structure,
+        details={"from_parent_path": old_path, "to_parent": new_parent.pk},
+    )
+    return structure
+
+
+def _new_pseudonym() -> str:
+    return "Agent " + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(4))
+
+
+@transaction.atomic
+def agent_create(
+    *,
+    actor: User | None,
+    structure: Structure,
+    email: str,
+    first_name: str,
+    last_name: str,
+    position: str,
+    password: str | None = None,
+    role: str = Role.AGENT,
+) -> Agent:
+    """Create the account, the agent profile (with its stable pseudonym) and a first role."""
+    _require(actor, "agent.manage", structure, "Vous ne pouvez pas créer d'agent dans cette structure.")
+    if structure.kind == StructureKind.NETWORK and role == Role.AGENT:
+        raise ValidationError({"structure": "Un agent d'accueil est rattaché à une administration, "
+                               "un service ou un site, pas à un réseau."})
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": "Un compte existe déjà avec cette adresse e-mail."})
+    user = User.objects.create_user(email=email, password=password)
+    if password is None:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    agent = Agent(
+        user=user, structure=structure, first_name=first_name, last_name=last_name, position=position
+    )
+    agent.full_clean(exclude=["user", "pseudonym"])
+    for _attempt in range(20):
+        agent.pseudonym = _new_pseudonym()
+        try:
+            with transaction.atomic():
+                agent.save()
+            break
+        except IntegrityError:
+            if not Agent.objects.filter(pseudonym=agent.pseudonym).exists():
+                raise
+            agent.pk = None
+    else:  # pragma: no cover - 34**4 = 1.3 million pseudonyms
+        raise RuntimeError("Impossible de générer un pseudonyme unique.")
+    Membership.objects.create(user=user, structure=structure, role=role, granted_by=actor)
+    audit_log(actor=actor, action="agent.created", obj=agent, structure=structure)
+    return agent
+
+
+@transaction.atomic
+def membership_grant(
+    *, actor: User | None, user: User, structure: Structure, role: str
+) -> Membership:
+    """Give ``user`` a role on ``structure`` (and its subtree)."""
+    _require(actor, "membership.manage", structure, "Vous ne pouvez pas attribuer de rôle ici.")
+    if role == Role.NATIONAL_ADMINISTRATOR and structure.kind != StructureKind.NETWORK:
+        raise ValidationError(
+            {"role": "Le rôle d'administrateur national s'attribue sur un réseau."}
+        )
+    if (
+        actor is not None
+        and role == Role.NATIONAL_ADMINISTRATOR
+        and "structure.manage" not in permissions_on(actor, structure)
+    ):
+        raise PermissionDenied("Seul un administrateur national peut nommer un administrateur national.")
+    membership, created = Membership.objects.get_or_create(
+        user=user, structure=structure, role=role, defaults={"granted_by": actor}
+    )
+    if not created and not membership.is_active:
+        membership.is_active = True
+        membership.granted_by = actor
+        membership.save(update_fields=["is_active", "granted_by", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="membership.granted",
+        obj=membership,
+        structure=structure,
+        details={"role": role, "user": user.pk},
+    )
+    return membership
+
+
+@transaction.atomic
+def anonymity_exception_grant(
+    *,
+    actor: User,
+    agent: Agent,
+    ground: str,
+    justification: str,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    requested_by: User | None = None,
+) -> AnonymityException:
+    """Record an approved exception to the identification rule (CRPA L111-2).
+
+    ``actor`` is the approving administrator; they may not approve their own exception.
+    """
+    if not agent_abilities(actor, agent)["grant_anonymity"]:
+        raise PermissionDenied(
+            "Seul un administrateur de la structure de l'agent, autre que l'agent lui-même, "
+            "peut approuver une exception d'anonymat."
+        )
+    errors: dict[str, str] = {}
+    if ground not in AnonymityGround.values:
+        errors["ground"] = "Choisissez le motif légal : sécurité publique ou sécurité des personnes."
+    if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
+        errors["justification"] = (
+            f"La justification écrite doit décrire les faits en au moins "
+            f"{MIN_JUSTIFICATION_LENGTH} caractères."
+        )
+    if valid_until < valid_from:
+        errors["valid_until"] = "La date de fin doit suivre la date de début."
+    if errors:
+        raise ValidationError(errors)
+    exception = AnonymityException.objects.create(
+        agent=agent,
+        ground=ground,
+        justification=justification.strip(),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        requested_by=requested_by or actor,
+        approved_by=actor,
+    )
+    audit_log(
+        actor=actor,
+        action="anonymity_exception.granted",
+        obj=exception,
+        structure=agent.structure,
+        details={"ground": ground, "from": str(valid_from), "until": str(valid_until)},
+    )
+    return exception
+
+
+@transaction.atomic
+def anonymity_exception_revoke(
+    *, actor: User, exception: AnonymityException, reason: str
+) -> AnonymityException:
+    """End an exception before its end date; the agent is named again from now on."""
+    _require(
+        actor, "anonymity.approve", exception.agent.structure, "Vous ne pouvez pas lever cette exception."
+    )
+    if exception.revoked_at is not None:
+        raise ValidationError("Cette exception est déjà levée.")
+    if not reason.strip():
+        raise ValidationError({"revocation_reason": "Indiquez le motif de la levée."})
+    exception.revoked_at = timezone.now()
+    exception.revoked_by = actor
+    exception.revocation_reason = reason.strip()
+    exception.save(update_fields=["revoked_at", "revoked_by", "revocation_reason", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="anonymity_exception.revoked",
+        obj=exception,
+        structure=exception.agent.structure,
+    )
+    return exception
+
+
+def agent_record_access(*, actor: User, agent: Agent, channel: str) -> None:
+    """Write to the audit log that ``actor`` read an agent's personal data (back office or API)."""
+    audit_log(
+        actor=actor,
+        action="agent.viewed",
+        obj=agent,
+        structure=agent.structure,
+        details={"channel": channel},
+    )

@@ -1,0 +1,22 @@
+"""Test settings: fast hashing, immediate tasks, in-memory mail; DATABASE_URL picks the backend."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-insecure-key")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from config.settings.base import *  # noqa: E402, F403
+
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+SECURE_HSTS_SECONDS = 0
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+# Undefined template variables fail loudly (les-emplois' hardening).
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "«INVALID VARIABLE %s»"  # noqa: F405

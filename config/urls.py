@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("bonnefoi.core.urls")),
+    path("", include("bonnefoi.accounts.urls")),
+    path("espace-agent/", include("bonnefoi.structures.urls")),
+    path("api/v1/", include("config.api_urls")),
+    path("gestion/", admin.site.urls),
+]
+
+handler404 = "bonnefoi.core.views.page_not_found"
+handler500 = "bonnefoi.core.views.server_error"
