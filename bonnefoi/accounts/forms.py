@@ -1,16 +1,32 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from dsfr.forms import DsfrBaseForm
+
+from bonnefoi.core.forms import BaseForm
 
 
-class LoginForm(DsfrBaseForm, AuthenticationForm):
+class LoginForm(BaseForm, AuthenticationForm):
+    username = forms.EmailField(
+        label="Adresse e-mail professionnelle",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        error_messages={
+            "required": "Saisissez votre adresse e-mail professionnelle.",
+            "invalid": "Saisissez une adresse e-mail valide, par exemple prenom.nom@caf.fr.",
+        },
+    )
+    password = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Saisissez votre mot de passe."},
+    )
+
     error_messages = {
         "invalid_login": "Adresse e-mail ou mot de passe incorrect. Vérifiez votre saisie : "
         "les majuscules comptent dans le mot de passe.",
         "inactive": "Ce compte est désactivé. Contactez l'administrateur de votre structure.",
     }
 
-    def __init__(self, request=None, *args, **kwargs):
-        super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = "Adresse e-mail professionnelle"
-        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
-        self.fields["password"].label = "Mot de passe"
+    def clean_username(self) -> str:
+        # Accounts are stored with a lower-case e-mail: accept any case at login.
+        return self.cleaned_data["username"].strip().lower()

@@ -68,7 +68,7 @@ class PublicIdentity:
 
 
 def structure_public_label(structure: Structure) -> str:
-    """"CAF du Gard — Accueil de Nîmes": the administration, then the unit when it differs."""
+    """ "CAF du Gard — Accueil de Nîmes": the administration, then the unit when it differs."""
     if structure.kind in (StructureKind.NETWORK, StructureKind.ADMINISTRATION):
         return structure.name
     administration = administration_of(structure)

@@ -114,7 +114,9 @@ class Structure(TimeStampedModel):
         allowed = ALLOWED_PARENT_KINDS.get(self.kind, set())
         if self.parent is None and self.kind != StructureKind.NETWORK:
             raise ValidationError(
-                {"parent": "Seul un réseau peut être à la racine : choisissez une structure parente."}
+                {
+                    "parent": "Seul un réseau peut être à la racine : choisissez une structure parente."
+                }
             )
         if self.parent is not None and self.parent.kind not in allowed:
             raise ValidationError(
@@ -125,7 +127,9 @@ class Structure(TimeStampedModel):
             )
         if self.pk and self.parent_id and self.parent.path.startswith(self.path):
             raise ValidationError(
-                {"parent": "Une structure ne peut pas être rattachée à l'une de ses sous-structures."}
+                {
+                    "parent": "Une structure ne peut pas être rattachée à l'une de ses sous-structures."
+                }
             )
 
 

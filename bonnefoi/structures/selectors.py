@@ -57,9 +57,7 @@ def administration_of(structure: Structure) -> Structure | None:
     """The nearest administration at or above a structure (None for a network)."""
     if structure.kind == "administration":
         return structure
-    return (
-        structure_ancestors(structure).filter(kind="administration").order_by("-path").first()
-    )
+    return structure_ancestors(structure).filter(kind="administration").order_by("-path").first()
 
 
 ALL_ROLES = {choice.value for choice in Role}

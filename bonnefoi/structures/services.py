@@ -50,11 +50,16 @@ def structure_create(
     commune_insee: str = "",
 ) -> Structure:
     """Create a structure under ``parent``. ``actor=None`` is reserved for system commands."""
+    if parent is not None:
+        # The caller's copy may predate a move of the parent: the child path needs the stored one.
+        parent.refresh_from_db(fields=["path", "kind"])
     if actor is not None:
         if parent is None and not actor.is_superuser:
             raise PermissionDenied("Seul un super-administrateur peut créer un réseau.")
         if parent is not None:
-            _require(actor, "structure.manage", parent, "Vous ne pouvez pas créer de structure ici.")
+            _require(
+                actor, "structure.manage", parent, "Vous ne pouvez pas créer de structure ici."
+            )
     structure = Structure(
         kind=kind,
         name=name,
@@ -78,7 +83,13 @@ def structure_create(
 def structure_move(*, actor: User | None, structure: Structure, new_parent: Structure) -> Structure:
     """Attach a structure (and its whole subtree) to another parent, rewriting the paths."""
     _require(actor, "structure.manage", structure, "Vous ne pouvez pas déplacer cette structure.")
-    _require(actor, "structure.manage", new_parent, "Vous ne pouvez pas rattacher de structure ici.")
+    _require(
+        actor, "structure.manage", new_parent, "Vous ne pouvez pas rattacher de structure ici."
+    )
+    # Work from the stored paths: a copy loaded before an earlier move would rewrite nothing (stale
+    # subtree prefix) or let a loop through (stale new parent path in the descendant check).
+    structure.refresh_from_db(fields=["path"])
+    new_parent.refresh_from_db(fields=["path", "kind"])
     old_path = structure.path
     structure.parent = new_parent
     structure.full_clean()
@@ -115,10 +126,16 @@ def agent_create(
     role: str = Role.AGENT,
 ) -> Agent:
     """Create the account, the agent profile (with its stable pseudonym) and a first role."""
-    _require(actor, "agent.manage", structure, "Vous ne pouvez pas créer d'agent dans cette structure.")
+    _require(
+        actor, "agent.manage", structure, "Vous ne pouvez pas créer d'agent dans cette structure."
+    )
     if structure.kind == StructureKind.NETWORK and role == Role.AGENT:
-        raise ValidationError({"structure": "Un agent d'accueil est rattaché à une administration, "
-                               "un service ou un site, pas à un réseau."})
+        raise ValidationError(
+            {
+                "structure": "Un agent d'accueil est rattaché à une administration, "
+                "un service ou un site, pas à un réseau."
+            }
+        )
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email=email).exists():
         raise ValidationError({"email": "Un compte existe déjà avec cette adresse e-mail."})
@@ -127,7 +144,11 @@ def agent_create(
         user.set_unusable_password()
         user.save(update_fields=["password"])
     agent = Agent(
-        user=user, structure=structure, first_name=first_name, last_name=last_name, position=position
+        user=user,
+        structure=structure,
+        first_name=first_name,
+        last_name=last_name,
+        position=position,
     )
     agent.full_clean(exclude=["user", "pseudonym"])
     for _attempt in range(20):
@@ -162,7 +183,9 @@ def membership_grant(
         and role == Role.NATIONAL_ADMINISTRATOR
         and "structure.manage" not in permissions_on(actor, structure)
     ):
-        raise PermissionDenied("Seul un administrateur national peut nommer un administrateur national.")
+        raise PermissionDenied(
+            "Seul un administrateur national peut nommer un administrateur national."
+        )
     membership, created = Membership.objects.get_or_create(
         user=user, structure=structure, role=role, defaults={"granted_by": actor}
     )
@@ -202,7 +225,9 @@ def anonymity_exception_grant(
         )
     errors: dict[str, str] = {}
     if ground not in AnonymityGround.values:
-        errors["ground"] = "Choisissez le motif légal : sécurité publique ou sécurité des personnes."
+        errors["ground"] = (
+            "Choisissez le motif légal : sécurité publique ou sécurité des personnes."
+        )
     if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
         errors["justification"] = (
             f"La justification écrite doit décrire les faits en au moins "
@@ -237,7 +262,10 @@ def anonymity_exception_revoke(
 ) -> AnonymityException:
     """End an exception before its end date; the agent is named again from now on."""
     _require(
-        actor, "anonymity.approve", exception.agent.structure, "Vous ne pouvez pas lever cette exception."
+        actor,
+        "anonymity.approve",
+        exception.agent.structure,
+        "Vous ne pouvez pas lever cette exception.",
     )
     if exception.revoked_at is not None:
         raise ValidationError("Cette exception est déjà levée.")

@@ -10,7 +10,7 @@ from config.settings.base import *  # noqa: E402, F403
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
@@ -20,3 +20,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 # Undefined template variables fail loudly (les-emplois' hardening).
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "«INVALID VARIABLE %s»"  # noqa: F405
+# runserver and the test live server serve static files themselves; WhiteNoise is for production.
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405

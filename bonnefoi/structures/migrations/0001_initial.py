@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,68 +15,242 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Structure',
+            name="Structure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('kind', models.CharField(choices=[('network', 'Réseau'), ('administration', 'Administration'), ('service', 'Service'), ('site', "Site d'accueil")], max_length=20, verbose_name='type')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('path', models.CharField(editable=False, max_length=255, unique=True, verbose_name='chemin')),
-                ('sp_code', models.CharField(blank=True, help_text='Code de la structure dans le référentiel Services Publics+ (DITP).', max_length=32, null=True, unique=True, verbose_name='code Services Publics+')),
-                ('street_address', models.CharField(blank=True, max_length=255, verbose_name='adresse')),
-                ('postal_code', models.CharField(blank=True, max_length=5, validators=[django.core.validators.RegexValidator('^\\d{5}$', 'Le code postal compte 5 chiffres.')], verbose_name='code postal')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='commune')),
-                ('commune_insee', models.CharField(blank=True, max_length=5, validators=[django.core.validators.RegexValidator('^(?:\\d{5}|2[AB]\\d{3})$', 'Le code commune INSEE compte 5 caractères : des chiffres, ou 2A / 2B suivis de 3 chiffres pour la Corse.')], verbose_name='code commune INSEE')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='structures.structure', verbose_name='structure parente')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("network", "Réseau"),
+                            ("administration", "Administration"),
+                            ("service", "Service"),
+                            ("site", "Site d'accueil"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                (
+                    "path",
+                    models.CharField(
+                        editable=False, max_length=255, unique=True, verbose_name="chemin"
+                    ),
+                ),
+                (
+                    "sp_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="Code de la structure dans le référentiel Services Publics+ (DITP).",
+                        max_length=32,
+                        null=True,
+                        unique=True,
+                        verbose_name="code Services Publics+",
+                    ),
+                ),
+                (
+                    "street_address",
+                    models.CharField(blank=True, max_length=255, verbose_name="adresse"),
+                ),
+                (
+                    "postal_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=5,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{5}$", "Le code postal compte 5 chiffres."
+                            )
+                        ],
+                        verbose_name="code postal",
+                    ),
+                ),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="commune")),
+                (
+                    "commune_insee",
+                    models.CharField(
+                        blank=True,
+                        max_length=5,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^(?:\\d{5}|2[AB]\\d{3})$",
+                                "Le code commune INSEE compte 5 caractères : des chiffres, ou 2A / 2B suivis de 3 chiffres pour la Corse.",
+                            )
+                        ],
+                        verbose_name="code commune INSEE",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="structures.structure",
+                        verbose_name="structure parente",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'structure',
-                'verbose_name_plural': 'structures',
-                'ordering': ['path'],
+                "verbose_name": "structure",
+                "verbose_name_plural": "structures",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Agent',
+            name="Agent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('first_name', models.CharField(max_length=100, verbose_name='prénom')),
-                ('last_name', models.CharField(max_length=100, verbose_name='nom')),
-                ('position', models.CharField(help_text="Fonction de l'agent, par exemple « Conseiller ».", max_length=150, verbose_name='qualité')),
-                ('pseudonym', models.CharField(editable=False, help_text="Nom public stable, utilisé uniquement si une exception d'anonymat est en cours.", max_length=10, unique=True, verbose_name='pseudonyme')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='agent', to=settings.AUTH_USER_MODEL, verbose_name='compte')),
-                ('structure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agents', to='structures.structure', verbose_name='structure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                ("first_name", models.CharField(max_length=100, verbose_name="prénom")),
+                ("last_name", models.CharField(max_length=100, verbose_name="nom")),
+                (
+                    "position",
+                    models.CharField(
+                        help_text="Fonction de l'agent, par exemple « Conseiller ».",
+                        max_length=150,
+                        verbose_name="qualité",
+                    ),
+                ),
+                (
+                    "pseudonym",
+                    models.CharField(
+                        editable=False,
+                        help_text="Nom public stable, utilisé uniquement si une exception d'anonymat est en cours.",
+                        max_length=10,
+                        unique=True,
+                        verbose_name="pseudonyme",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agent",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="compte",
+                    ),
+                ),
+                (
+                    "structure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agents",
+                        to="structures.structure",
+                        verbose_name="structure",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agent',
-                'verbose_name_plural': 'agents',
-                'ordering': ['last_name', 'first_name', 'pk'],
+                "verbose_name": "agent",
+                "verbose_name_plural": "agents",
+                "ordering": ["last_name", "first_name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AnonymityException',
+            name="AnonymityException",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('ground', models.CharField(choices=[('public_security', 'Sécurité publique'), ('personal_safety', 'Sécurité des personnes')], max_length=32, verbose_name='motif légal')),
-                ('justification', models.TextField(help_text="Faits qui justifient l'exception (menaces reçues, mission exposée…).", verbose_name='justification écrite')),
-                ('valid_from', models.DateField(verbose_name='début')),
-                ('valid_until', models.DateField(verbose_name='fin')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='levée le')),
-                ('revocation_reason', models.TextField(blank=True, verbose_name='motif de la levée')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='anonymity_exceptions', to='structures.agent', verbose_name='agent')),
-                ('approved_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approuvé par')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='demandé par')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='levée par')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "ground",
+                    models.CharField(
+                        choices=[
+                            ("public_security", "Sécurité publique"),
+                            ("personal_safety", "Sécurité des personnes"),
+                        ],
+                        max_length=32,
+                        verbose_name="motif légal",
+                    ),
+                ),
+                (
+                    "justification",
+                    models.TextField(
+                        help_text="Faits qui justifient l'exception (menaces reçues, mission exposée…).",
+                        verbose_name="justification écrite",
+                    ),
+                ),
+                ("valid_from", models.DateField(verbose_name="début")),
+                ("valid_until", models.DateField(verbose_name="fin")),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="levée le"),
+                ),
+                (
+                    "revocation_reason",
+                    models.TextField(blank=True, verbose_name="motif de la levée"),
+                ),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="anonymity_exceptions",
+                        to="structures.agent",
+                        verbose_name="agent",
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approuvé par",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="demandé par",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="levée par",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "exception d'anonymat",
-                'verbose_name_plural': "registre des exceptions d'anonymat",
-                'ordering': ['-valid_from', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('valid_until__gte', models.F('valid_from'))), name='structures_anonymity_dates_ordered', violation_error_message='La date de fin doit suivre la date de début.')],
+                "verbose_name": "exception d'anonymat",
+                "verbose_name_plural": "registre des exceptions d'anonymat",
+                "ordering": ["-valid_from", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("valid_until__gte", models.F("valid_from"))),
+                        name="structures_anonymity_dates_ordered",
+                        violation_error_message="La date de fin doit suivre la date de début.",
+                    )
+                ],
             },
         ),
     ]

@@ -106,8 +106,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  {demo.SUPERUSER_EMAIL:<40} super-administrateur (/gestion/)")
         roles = {
             (m.user.email): m.get_role_display()
-            for m in Membership.objects.filter(user__email__endswith="@demo.bonnefoi.test")
-            .select_related("user")
+            for m in Membership.objects.filter(
+                user__email__endswith="@demo.bonnefoi.test"
+            ).select_related("user")
         }
         for email, *_rest in demo.AGENTS:
             self.stdout.write(f"  {email:<40} {roles.get(email, '(à créer)')}")
