@@ -2,7 +2,7 @@
 # make test: the suite on SQLite, again on a throw-away PostgreSQL when its binaries are found,
 # then the browser tests. Prints what ran; exits non-zero if anything failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 declare -a summary=()
 status=0
 

@@ -9,7 +9,7 @@ if [ -z "$bindir" ]; then
   if command -v pg_config >/dev/null 2>&1; then
     bindir="$(pg_config --bindir)"
   else
-    bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    bindir="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)"
   fi
 fi
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then

@@ -241,7 +241,8 @@ class AnonymityException(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.agent.pseudonym} — {self.get_ground_display()} ({self.valid_from} → {self.valid_until})"
+        period = f"{self.valid_from} → {self.valid_until}"
+        return f"{self.agent.pseudonym} — {self.get_ground_display()} ({period})"
 
     def is_in_force(self, on: dt.date) -> bool:
         return self.revoked_at is None and self.valid_from <= on <= self.valid_until

@@ -32,7 +32,7 @@ STRUCTURE_MATRIX = {
 
 # Where each role is held in the test tree: national administrators on a network, others on an
 # administration. "descendant" is a site below it; "outside" are places the role does not reach.
-HELD_ON = {role: "gard" for role in Role} | {Role.NATIONAL_ADMINISTRATOR: "network"}
+HELD_ON = dict.fromkeys(Role, "gard") | {Role.NATIONAL_ADMINISTRATOR: "network"}
 OUTSIDE = {role: ["network", "moselle", "metz", "other_network", "other_site"] for role in Role} | {
     Role.NATIONAL_ADMINISTRATOR: ["other_network", "other_administration", "other_site"]
 }
