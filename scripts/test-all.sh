@@ -18,7 +18,7 @@ run_step() {
 }
 
 run_step "suite sur SQLite" scripts/test-suite.sh
-if command -v pg_config >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || [ -n "${PG_BINDIR:-}" ]; then
   run_step "suite sur PostgreSQL" scripts/with-postgres.sh scripts/test-suite.sh
 else
   summary+=("ABSENT suite sur PostgreSQL (binaires PostgreSQL introuvables)")

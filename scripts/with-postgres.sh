@@ -5,12 +5,11 @@
 set -euo pipefail
 
 bindir="${PG_BINDIR:-}"
-if [ -z "$bindir" ]; then
-  if command -v pg_config >/dev/null 2>&1; then
-    bindir="$(pg_config --bindir)"
-  else
-    bindir="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)"
-  fi
+if [ -z "$bindir" ] && command -v pg_config >/dev/null 2>&1; then
+  bindir="$(pg_config --bindir)"
+fi
+if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+  bindir="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)"
 fi
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
   echo "PostgreSQL introuvable (initdb absent) : installez PostgreSQL 15 ou plus." >&2

@@ -19,6 +19,11 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, email: str):
+        # Addresses are stored in lower case: every login form (the back office's and the
+        # technical /gestion/ one) then matches the e-mail whatever case was typed.
+        return self.get(**{self.model.USERNAME_FIELD: self.normalize_email(email).lower()})
+
     def create_user(self, email: str, password: str | None = None, **extra_fields):
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)

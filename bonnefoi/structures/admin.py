@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from bonnefoi.structures import services
+from bonnefoi.structures.abilities import agent_abilities
 from bonnefoi.structures.models import Agent, AnonymityException, Structure
 
 
@@ -38,6 +39,44 @@ class AgentCreationForm(forms.ModelForm):
     class Meta:
         model = Agent
         fields = ["structure", "first_name", "last_name", "position"]
+
+    def clean(self):
+        # Run the service's checks here, so that a refusal shows on the form instead of a 500.
+        cleaned_data = super().clean()
+        if cleaned_data.get("structure") and cleaned_data.get("email"):
+            errors = services.agent_create_errors(
+                structure=cleaned_data["structure"], email=cleaned_data["email"]
+            )
+            for field, message in errors.items():
+                self.add_error(field, message)
+        return cleaned_data
+
+
+class AnonymityExceptionForm(forms.ModelForm):
+    approver = None  # the signed-in user, set by AnonymityExceptionAdmin.get_form
+
+    class Meta:
+        model = AnonymityException
+        fields = ["agent", "ground", "justification", "valid_from", "valid_until"]
+
+    def clean(self):
+        # Run the service's checks here, so that a refusal shows on the form instead of a 500/403.
+        cleaned_data = super().clean()
+        agent = cleaned_data.get("agent")
+        if agent is not None and not agent_abilities(self.approver, agent)["grant_anonymity"]:
+            self.add_error(
+                "agent",
+                "Vous ne pouvez pas approuver d'exception pour cet agent : il faut être "
+                "administrateur de sa structure, et ne pas être l'agent lui-même.",
+            )
+        fields = ["ground", "justification", "valid_from", "valid_until"]
+        if all(cleaned_data.get(field) is not None for field in fields):
+            errors = services.anonymity_exception_errors(**{f: cleaned_data[f] for f in fields})
+            # Dates in the wrong order are already reported by the model's check constraint.
+            errors.pop("valid_until", None)
+            for field, message in errors.items():
+                self.add_error(field, message)
+        return cleaned_data
 
 
 @admin.register(Agent)
@@ -73,7 +112,13 @@ class AnonymityExceptionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["agent"]
     list_select_related = ["agent", "approved_by"]
     fields = ["agent", "ground", "justification", "valid_from", "valid_until"]
+    form = AnonymityExceptionForm
     actions = ["revoke"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        form_class.approver = request.user  # a new class per request: no state is shared
+        return form_class
 
     def has_change_permission(self, request, obj=None):
         # Register entries are not edited: they are revoked and, if needed, granted again.

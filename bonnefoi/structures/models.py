@@ -131,6 +131,21 @@ class Structure(TimeStampedModel):
                     "parent": "Une structure ne peut pas être rattachée à l'une de ses sous-structures."
                 }
             )
+        if self.pk:
+            # A change of kind must keep the children where they may stand (a site stays a leaf).
+            refused = {
+                kind
+                for kind in self.children.values_list("kind", flat=True)
+                if self.kind not in ALLOWED_PARENT_KINDS.get(kind, set())
+            }
+            if refused:
+                labels = ", ".join(sorted(StructureKind(kind).label.lower() for kind in refused))
+                raise ValidationError(
+                    {
+                        "kind": f"Un(e) {self.get_kind_display().lower()} ne peut pas accueillir "
+                        f"les sous-structures de celle-ci ({labels})."
+                    }
+                )
 
 
 PSEUDONYM_RE = re.compile(r"^Agent [0-9A-HJ-NP-Z]{4}$")

@@ -113,6 +113,19 @@ def _new_pseudonym() -> str:
     return "Agent " + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(4))
 
 
+def agent_create_errors(*, structure: Structure, email: str, role: str = Role.AGENT) -> dict:
+    """The checks ``agent_create`` makes before writing, by field; forms show them on the field."""
+    errors: dict[str, str] = {}
+    if structure.kind == StructureKind.NETWORK and role == Role.AGENT:
+        errors["structure"] = (
+            "Un agent d'accueil est rattaché à une administration, un service ou un site, "
+            "pas à un réseau."
+        )
+    if User.objects.filter(email=User.objects.normalize_email(email).lower()).exists():
+        errors["email"] = "Un compte existe déjà avec cette adresse e-mail."
+    return errors
+
+
 @transaction.atomic
 def agent_create(
     *,
@@ -129,16 +142,10 @@ def agent_create(
     _require(
         actor, "agent.manage", structure, "Vous ne pouvez pas créer d'agent dans cette structure."
     )
-    if structure.kind == StructureKind.NETWORK and role == Role.AGENT:
-        raise ValidationError(
-            {
-                "structure": "Un agent d'accueil est rattaché à une administration, "
-                "un service ou un site, pas à un réseau."
-            }
-        )
+    errors = agent_create_errors(structure=structure, email=email, role=role)
+    if errors:
+        raise ValidationError(errors)
     email = User.objects.normalize_email(email).lower()
-    if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": "Un compte existe déjà avec cette adresse e-mail."})
     user = User.objects.create_user(email=email, password=password)
     if password is None:
         user.set_unusable_password()
@@ -203,6 +210,25 @@ def membership_grant(
     return membership
 
 
+def anonymity_exception_errors(
+    *, ground: str, justification: str, valid_from: dt.date, valid_until: dt.date
+) -> dict:
+    """The checks ``anonymity_exception_grant`` makes on the request itself, by field."""
+    errors: dict[str, str] = {}
+    if ground not in AnonymityGround.values:
+        errors["ground"] = (
+            "Choisissez le motif légal : sécurité publique ou sécurité des personnes."
+        )
+    if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
+        errors["justification"] = (
+            f"La justification écrite doit décrire les faits en au moins "
+            f"{MIN_JUSTIFICATION_LENGTH} caractères."
+        )
+    if valid_until < valid_from:
+        errors["valid_until"] = "La date de fin doit suivre la date de début."
+    return errors
+
+
 @transaction.atomic
 def anonymity_exception_grant(
     *,
@@ -223,18 +249,9 @@ def anonymity_exception_grant(
             "Seul un administrateur de la structure de l'agent, autre que l'agent lui-même, "
             "peut approuver une exception d'anonymat."
         )
-    errors: dict[str, str] = {}
-    if ground not in AnonymityGround.values:
-        errors["ground"] = (
-            "Choisissez le motif légal : sécurité publique ou sécurité des personnes."
-        )
-    if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
-        errors["justification"] = (
-            f"La justification écrite doit décrire les faits en au moins "
-            f"{MIN_JUSTIFICATION_LENGTH} caractères."
-        )
-    if valid_until < valid_from:
-        errors["valid_until"] = "La date de fin doit suivre la date de début."
+    errors = anonymity_exception_errors(
+        ground=ground, justification=justification, valid_from=valid_from, valid_until=valid_until
+    )
     if errors:
         raise ValidationError(errors)
     exception = AnonymityException.objects.create(

@@ -1,6 +1,11 @@
 """The audit log is append-only: written by services, never changed or erased through the ORM."""
 
+import datetime as dt
+
 import pytest
+from django.core.management import call_command
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from bonnefoi.core.audit import audit_log
 from bonnefoi.core.models import AuditLogEntry
@@ -39,3 +44,21 @@ def test_audit_entries_cannot_be_changed_or_deleted(attempt):
     with pytest.raises(PermissionError):
         attempt(entry)
     assert AuditLogEntry.objects.get(pk=entry.pk).action == "test.done"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_purge_removes_only_entries_past_retention(settings, dry_run):
+    """purge_audit_log deletes entries older than the retention period, keeps the others, and
+    deletes nothing with --dry-run."""
+    settings.AUDIT_LOG_RETENTION_DAYS = 30
+    old = audit_log(actor=None, action="test.old")
+    recent = audit_log(actor=None, action="test.recent")
+    # created_at is auto_now_add: age the old entry with a raw UPDATE, as time would.
+    QuerySet.update(
+        AuditLogEntry.objects.filter(pk=old.pk), created_at=timezone.now() - dt.timedelta(days=31)
+    )
+    call_command("purge_audit_log", *(["--dry-run"] if dry_run else []))
+    remaining = set(AuditLogEntry.objects.values_list("pk", flat=True))
+    assert recent.pk in remaining
+    assert (old.pk in remaining) is dry_run

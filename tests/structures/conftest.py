@@ -1,12 +1,12 @@
 """A small two-network world shared by the structure tests.
 
-    network "Réseau CAF"                      other_network "Réseau Urssaf"
-    ├── gard "CAF du Gard" (administration)   └── other_administration "Urssaf IDF"
-    │   └── gard_service (service)                └── other_site (site)
-    │       ├── nimes (site)
-    │       └── ales (site)
-    └── moselle "CAF de la Moselle" (administration)
-        └── metz (site)
+network "Réseau CAF"                      other_network "Réseau Urssaf"
+├── gard "CAF du Gard" (administration)   └── other_administration "Urssaf IDF"
+│   └── gard_service (service)                └── other_site (site)
+│       ├── nimes (site)
+│       └── ales (site)
+└── moselle "CAF de la Moselle" (administration)
+    └── metz (site)
 """
 
 from dataclasses import dataclass
@@ -34,9 +34,7 @@ class Tree:
 
 def build_tree() -> Tree:
     network = StructureFactory(name="Réseau CAF")
-    gard = StructureFactory(
-        kind=StructureKind.ADMINISTRATION, name="CAF du Gard", parent=network
-    )
+    gard = StructureFactory(kind=StructureKind.ADMINISTRATION, name="CAF du Gard", parent=network)
     gard_service = StructureFactory(
         kind=StructureKind.SERVICE, name="Service relation allocataires", parent=gard
     )
@@ -99,4 +97,3 @@ def member():
         return MembershipFactory(role=role, structure=structure, **membership_kwargs).user
 
     return make
-

@@ -48,7 +48,9 @@ def test_structure_abilities_by_role_on_own_structure_and_below(tree, member, ro
     """A role gives the same structure abilities on its structure and on every descendant."""
     user = member(role, getattr(tree, HELD_ON[role]))
     target = getattr(tree, HELD_ON[role]) if where == "own" else tree.nimes
-    assert structure_abilities(user, target) == _expected(STRUCTURE_MATRIX[role], STRUCTURE_ABILITIES)
+    assert structure_abilities(user, target) == _expected(
+        STRUCTURE_MATRIX[role], STRUCTURE_ABILITIES
+    )
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -113,9 +115,7 @@ def test_no_ability_without_an_active_role_and_account(tree, how):
     if how == "anonymous":
         user = AnonymousUser()
     elif how == "inactive_membership":
-        user = MembershipFactory(
-            role=Role.ADMINISTRATOR, structure=tree.gard, is_active=False
-        ).user
+        user = MembershipFactory(role=Role.ADMINISTRATOR, structure=tree.gard, is_active=False).user
     else:
         user = MembershipFactory(
             role=Role.ADMINISTRATOR, structure=tree.gard, user=UserFactory(inactive=True)
@@ -162,10 +162,7 @@ def test_view_real_name(tree, member, who, role, held_on, allowed):
     structure, and to the administrators who keep the register above it; a quality manager or an
     editor of a parent structure sees the pseudonym only (CRPA L111-2 exception)."""
     agent = AgentFactory(structure=tree.nimes)
-    if who == "self":
-        user = agent.user
-    else:
-        user = member(role, getattr(tree, held_on))
+    user = agent.user if who == "self" else member(role, getattr(tree, held_on))
     assert agent_abilities(user, agent)["view_real_name"] is allowed
 
 
@@ -184,7 +181,11 @@ def test_superuser_sees_real_names(tree):
 
 @pytest.mark.parametrize(
     ("role", "structure"),
-    [(Role.ADMINISTRATOR, "nimes"), (Role.ADMINISTRATOR, "gard"), (Role.NATIONAL_ADMINISTRATOR, "network")],
+    [
+        (Role.ADMINISTRATOR, "nimes"),
+        (Role.ADMINISTRATOR, "gard"),
+        (Role.NATIONAL_ADMINISTRATOR, "network"),
+    ],
 )
 def test_an_administrator_cannot_grant_an_exception_to_themself(tree, member, role, structure):
     """Even an administrator covering their own structure may not approve their own exception,

@@ -53,7 +53,8 @@ def test_administrator_of_the_agents_subtree_grants_an_audited_exception(
     tree, member, agent, role, held_on
 ):
     """An administrator covering the agent's structure records the exception; it is in force,
-    hides the agent from the public and is written to the audit log with its ground."""
+    hides the agent from the public and is written to the audit log with its ground (never with
+    its justification)."""
     admin = member(role, getattr(tree, held_on))
     requester = UserFactory()
     exception = _grant(admin, agent, requested_by=requester, justification=f"  {JUSTIFICATION}  ")
@@ -68,6 +69,7 @@ def test_administrator_of_the_agents_subtree_grants_an_audited_exception(
     assert entry.object_id == str(exception.pk)
     assert entry.structure == tree.nimes
     assert entry.details["ground"] == AnonymityGround.PERSONAL_SAFETY
+    assert "Menaces" not in str(entry.details), "the justification never goes to the audit log"
 
 
 def test_requester_defaults_to_the_approver(tree, member, agent):

@@ -131,7 +131,9 @@ VIEWER_CASES = [
 
 
 @pytest.mark.parametrize(("viewer", "sees_name"), VIEWER_CASES)
-def test_viewer_rules_for_an_agent_under_exception(tree, member, protected_agent, viewer, sees_name):
+def test_viewer_rules_for_an_agent_under_exception(
+    tree, member, protected_agent, viewer, sees_name
+):
     """The public always gets the pseudonym; in the back office, the agent, their colleagues of the
     same structure and the administrators above see the name, anyone else the pseudonym."""
     viewers = {
@@ -144,7 +146,9 @@ def test_viewer_rules_for_an_agent_under_exception(tree, member, protected_agent
         "quality_manager_above": lambda: member(Role.QUALITY_MANAGER, tree.gard),
         "administrator_above": lambda: member(Role.ADMINISTRATOR, tree.gard),
         "national_administrator": lambda: member(Role.NATIONAL_ADMINISTRATOR, tree.network),
-        "administrator_other_network": lambda: member(Role.ADMINISTRATOR, tree.other_administration),
+        "administrator_other_network": lambda: member(
+            Role.ADMINISTRATOR, tree.other_administration
+        ),
         "superuser": lambda: UserFactory(superuser=True),
     }
     identity = agent_public_identity(

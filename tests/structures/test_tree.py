@@ -175,7 +175,9 @@ def test_allowed_parent_kinds(tree, kind, parent_kind, allowed):
 
 def test_move_rewrites_the_path_of_the_whole_subtree(tree):
     """Moving a structure carries its whole subtree: every descendant path follows, nothing else."""
-    untouched = {s.pk: s.path for s in Structure.objects.exclude(path__startswith=tree.gard_service.path)}
+    untouched = {
+        s.pk: s.path for s in Structure.objects.exclude(path__startswith=tree.gard_service.path)
+    }
 
     services.structure_move(actor=None, structure=tree.gard_service, new_parent=tree.moselle)
 
@@ -345,3 +347,26 @@ def test_who_may_create_a_structure(tree, member, who, parent, allowed):
         services.structure_create(actor=actor, kind=kind, name="Nouvelle", parent=parent_structure)
     assert not Structure.objects.filter(name="Nouvelle").exists()
     assert AuditLogEntry.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("node", "new_kind", "allowed"),
+    [
+        ("gard", K.SITE, False),  # a site cannot hang under a network
+        ("gard_service", K.SITE, False),  # its sites would hang under a site
+        ("gard_service", K.ADMINISTRATION, True),  # an administration may hold sites
+        ("moselle", K.SERVICE, False),  # a service cannot hang under a network
+        ("nimes", K.SERVICE, True),  # a leaf may change kind if its parent allows it
+    ],
+)
+def test_changing_kind_keeps_the_tree_valid(tree, node, new_kind, allowed):
+    """A structure's kind may change only if its parent may hold the new kind and the new kind
+    may hold its children; a site stays a leaf."""
+    structure = Structure.objects.get(pk=getattr(tree, node).pk)
+    structure.kind = new_kind
+    if allowed:
+        structure.full_clean()
+        return
+    with pytest.raises(ValidationError) as excinfo:
+        structure.full_clean()
+    assert excinfo.value.message_dict.keys() & {"kind", "parent"}
