@@ -63,7 +63,7 @@ def agent_abilities(user, agent: Agent) -> dict[str, bool]:
         "grant_anonymity": "anonymity.approve" in perms and not is_self,
         "view_anonymity": "anonymity.view" in perms or is_self,
         # CRPA L111-2 exception: outside the agent's own structure, only the administrators who
-        # keep the register see the real name (docs/adr/0002-agent-identification.md).
+        # keep the register see the real name (docs/adr/0002-identification-des-agents.md).
         "view_real_name": is_self
         or "anonymity.approve" in perms
         or any(m.structure_id == agent.structure_id for m in user_memberships(user)),

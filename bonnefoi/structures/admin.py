@@ -27,10 +27,12 @@ class StructureAdmin(admin.ModelAdmin):
             )
             obj.pk, obj.path = created.pk, created.path
             return
-        if "parent" in form.changed_data and obj.parent is not None:
+        changed = list(form.changed_data)
+        if "parent" in changed and obj.parent is not None:
             services.structure_move(actor=request.user, structure=obj, new_parent=obj.parent)
-            form.changed_data.remove("parent")
-        super().save_model(request, obj, form, change)
+            changed.remove("parent")
+        if changed:
+            services.structure_update(actor=request.user, structure=obj, changed_fields=changed)
 
 
 class AgentCreationForm(forms.ModelForm):
@@ -99,7 +101,8 @@ class AgentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            services.agent_update(actor=request.user, agent=obj, changed_fields=form.changed_data)
+            return
         created = services.agent_create(actor=request.user, **form.cleaned_data)
         obj.pk = created.pk
 

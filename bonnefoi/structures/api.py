@@ -12,12 +12,11 @@ from bonnefoi.structures.abilities import agent_abilities, structure_abilities
 from bonnefoi.structures.identification import Channel, agent_public_identity
 from bonnefoi.structures.models import Agent, AnonymityException, Structure
 from bonnefoi.structures.selectors import agents_visible_to, structures_visible_to
-from bonnefoi.structures.services import agent_record_access
+from bonnefoi.structures.services import agent_record_access, agents_record_listing
 
-ERRORS = {
-    401: OpenApiResponse(description="Non authentifié."),
-    403: OpenApiResponse(description="Droits insuffisants."),
-}
+# Session authentication answers 403 (not 401) to an anonymous caller: DRF sends 401 only for
+# schemes that define a WWW-Authenticate challenge.
+ERRORS = {403: OpenApiResponse(description="Non authentifié, ou droits insuffisants.")}
 NOT_FOUND = {404: OpenApiResponse(description="Introuvable ou hors de votre périmètre.")}
 
 
@@ -105,6 +104,15 @@ class AgentViewSet(viewsets.ReadOnlyModelViewSet):
                 queryset=AnonymityException.objects.in_force(timezone.localdate()),
             )
         )
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        agents_record_listing(
+            actor=request.user,
+            structure_ids=[row["structure"] for row in response.data["results"]],
+            channel="api",
+        )
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         agent = self.get_object()

@@ -98,7 +98,7 @@ def structure_move(*, actor: User | None, structure: Structure, new_parent: Stru
         path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1))
     )
     structure.save(update_fields=["parent", "updated_at"])
-    structure.refresh_from_db()
+    structure.refresh_from_db(fields=["path"])
     audit_log(
         actor=actor,
         action="structure.moved",
@@ -278,6 +278,8 @@ def anonymity_exception_revoke(
     *, actor: User, exception: AnonymityException, reason: str
 ) -> AnonymityException:
     """End an exception before its end date; the agent is named again from now on."""
+    if actor.pk == exception.agent.user_id:
+        raise PermissionDenied("Un agent ne peut pas lever sa propre exception d'anonymat.")
     _require(
         actor,
         "anonymity.approve",
@@ -299,6 +301,71 @@ def anonymity_exception_revoke(
         structure=exception.agent.structure,
     )
     return exception
+
+
+@transaction.atomic
+def structure_update(
+    *, actor: User | None, structure: Structure, changed_fields: list[str]
+) -> Structure:
+    """Save edited fields of a structure (not its parent: see ``structure_move``), audited."""
+    _require(actor, "structure.manage", structure, "Vous ne pouvez pas modifier cette structure.")
+    if "parent" in changed_fields:
+        raise ValidationError(
+            {"parent": "Utilisez le déplacement pour changer de structure parente."}
+        )
+    structure.full_clean()
+    structure.save()
+    audit_log(
+        actor=actor,
+        action="structure.updated",
+        obj=structure,
+        structure=structure,
+        details={"fields": sorted(changed_fields)},
+    )
+    return structure
+
+
+@transaction.atomic
+def agent_update(*, actor: User | None, agent: Agent, changed_fields: list[str]) -> Agent:
+    """Save edited fields of an agent profile (names, position, structure), audited."""
+    _require(actor, "agent.manage", agent.structure, "Vous ne pouvez pas modifier cet agent.")
+    agent.full_clean()
+    agent.save()
+    audit_log(
+        actor=actor,
+        action="agent.updated",
+        obj=agent,
+        structure=agent.structure,
+        details={"fields": sorted(changed_fields)},
+    )
+    return agent
+
+
+@transaction.atomic
+def membership_revoke(*, actor: User | None, membership: Membership) -> Membership:
+    """Withdraw a role (kept inactive for the record, never deleted)."""
+    _require(
+        actor, "membership.manage", membership.structure, "Vous ne pouvez pas retirer ce rôle."
+    )
+    membership.is_active = False
+    membership.save(update_fields=["is_active", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="membership.revoked",
+        obj=membership,
+        structure=membership.structure,
+        details={"role": membership.role, "user": membership.user_id},
+    )
+    return membership
+
+
+def agents_record_listing(*, actor: User, structure_ids: list[int], channel: str) -> None:
+    """Write to the audit log that ``actor`` listed agents (names are personal data)."""
+    audit_log(
+        actor=actor,
+        action="agent.listed",
+        details={"channel": channel, "structures": sorted(set(structure_ids))},
+    )
 
 
 def agent_record_access(*, actor: User, agent: Agent, channel: str) -> None:

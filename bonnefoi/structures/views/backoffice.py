@@ -16,7 +16,7 @@ from bonnefoi.structures.identification import (
 )
 from bonnefoi.structures.models import Agent, AnonymityException
 from bonnefoi.structures.selectors import agents_visible_to, user_memberships
-from bonnefoi.structures.services import agent_record_access
+from bonnefoi.structures.services import agent_record_access, agents_record_listing
 
 AGENTS_PER_PAGE = 50
 
@@ -68,6 +68,11 @@ def agent_list(request):
         }
         for agent in page.object_list
     ]
+    agents_record_listing(
+        actor=request.user,
+        structure_ids=[row["agent"].structure_id for row in rows],
+        channel="backoffice",
+    )
     return render(
         request,
         "structures/backoffice/agent_list.html",
