@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from bonnefoi.accounts.models import Membership, Role
+from bonnefoi.accounts.models import Membership
 from bonnefoi.structures.models import Agent, Structure
 
 
@@ -58,6 +58,3 @@ def administration_of(structure: Structure) -> Structure | None:
     if structure.kind == "administration":
         return structure
     return structure_ancestors(structure).filter(kind="administration").order_by("-path").first()
-
-
-ALL_ROLES = {choice.value for choice in Role}
