@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
 from django.utils.decorators import method_decorator
 
 from bonnefoi.accounts.forms import LoginForm
@@ -14,4 +15,13 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """GET shows a confirmation page; only the POST (with its CSRF token) signs the agent out.
+
+    The header links here instead of holding a logout form: DSFR copies the header tools into the
+    mobile menu with innerHTML, and a copied form would carry a second, different CSRF token.
+    """
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "accounts/logout.html", {"title": "Se déconnecter"})

@@ -32,8 +32,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CSP_LISTENER = """
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', (event) => {
+  const where = `${event.sourceFile}:${event.lineNumber}`;
+  const element = ((event.target && event.target.outerHTML) || '').slice(0, 300);
   window.__cspViolations.push(
-    `${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber} ${event.sample}`
+    `${event.violatedDirective} ${event.blockedURI} ${where} ${event.sample} ${element}`
   );
 });
 """

@@ -45,6 +45,7 @@ def test_agent_logs_in_and_reaches_back_office(checked_page):
         ("/espace-agent/agents/", "backoffice-agents"),
         ("/espace-agent/mon-identification/", "backoffice-identification"),
         (f"/espace-agent/agents/{agent.pk}/", "backoffice-agent-detail"),
+        ("/deconnexion/", "logout-confirmation"),
     ]:
         checked_page.goto(path)
         checked_page.assert_clean(name)

@@ -73,9 +73,13 @@ def test_api_refuses_anonymous_callers_in_french(client):
 
 @pytest.mark.django_db
 def test_logout_is_post_only(client):
-    """Logging out takes a POST (with CSRF), so a link or image cannot sign an agent out."""
+    """Logging out takes a POST (with CSRF), so a link or image cannot sign an agent out: a GET
+    only shows the confirmation page and the session stays open."""
     client.force_login(UserFactory())
-    assert client.get("/deconnexion/").status_code == 405
+    confirmation = client.get("/deconnexion/")
+    assert confirmation.status_code == 200
+    assert "Me déconnecter" in confirmation.content.decode()
+    assert client.get("/espace-agent/").status_code == 200
     response = client.post("/deconnexion/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
