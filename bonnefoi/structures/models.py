@@ -10,12 +10,14 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from bonnefoi.core.deadlines import Zone, zone_for_commune_insee
 from bonnefoi.core.models import TimeStampedModel
 
 PATH_STEP = 10  # each tree level adds a zero-padded 9-digit id and a "/" to the path
 
+COMMUNE_INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 COMMUNE_INSEE_VALIDATOR = RegexValidator(
-    r"^(?:\d{5}|2[AB]\d{3})$",
+    COMMUNE_INSEE_RE,
     "Le code commune INSEE compte 5 caractères : des chiffres, ou 2A / 2B suivis de 3 chiffres "
     "pour la Corse.",
 )
@@ -105,12 +107,34 @@ class Structure(TimeStampedModel):
         return [int(part) for part in self.path.split("/") if part][:-1]
 
     @property
+    def holiday_zone(self) -> Zone:
+        """Zone of the public-holiday calendar used for this structure's deadlines.
+
+        Read from the commune INSEE code; a structure without one (e.g. a national network)
+        follows the metropolitan calendar.
+        """
+        if not self.commune_insee:
+            return Zone.METROPOLE
+        return zone_for_commune_insee(self.commune_insee)
+
+    @property
     def postal_address(self) -> str:
         parts = [self.street_address, f"{self.postal_code} {self.city}".strip()]
         return ", ".join(part for part in parts if part)
 
     def clean(self):
         super().clean()
+        if self.commune_insee and COMMUNE_INSEE_RE.match(self.commune_insee):
+            try:
+                zone_for_commune_insee(self.commune_insee)
+            except ValueError:
+                raise ValidationError(
+                    {
+                        "commune_insee": "Ce code commune n'a pas encore de calendrier des jours "
+                        "fériés (Saint-Pierre-et-Miquelon et collectivités du Pacifique ne sont "
+                        "pas pris en charge)."
+                    }
+                ) from None
         allowed = ALLOWED_PARENT_KINDS.get(self.kind, set())
         if self.parent is None and self.kind != StructureKind.NETWORK:
             raise ValidationError(

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from bonnefoi.accounts.models import Role
+from bonnefoi.core.deadlines import Zone
 from bonnefoi.core.models import AuditLogEntry
 from bonnefoi.structures import services
 from bonnefoi.structures.models import Structure, StructureKind
@@ -370,3 +371,35 @@ def test_changing_kind_keeps_the_tree_valid(tree, node, new_kind, allowed):
     with pytest.raises(ValidationError) as excinfo:
         structure.full_clean()
     assert excinfo.value.message_dict.keys() & {"kind", "parent"}
+
+
+@pytest.mark.parametrize(
+    ("insee", "zone"),
+    [
+        ("", Zone.METROPOLE),
+        ("30189", Zone.METROPOLE),
+        ("57463", Zone.ALSACE_MOSELLE),
+        ("67482", Zone.ALSACE_MOSELLE),
+        ("97302", Zone.GUYANE),
+        ("97411", Zone.REUNION),
+        ("2A004", Zone.METROPOLE),
+    ],
+)
+def test_structure_deadlines_follow_the_calendar_of_its_commune(db, insee, zone):
+    """A structure's holiday zone comes from its commune INSEE code (metropole when absent), so a
+    Moselle site counts Good Friday and 26 December as holidays, a Guyane site 10 June."""
+    network = StructureFactory(commune_insee="")
+    structure = StructureFactory(
+        kind=K.ADMINISTRATION, parent=network, commune_insee=insee, postal_code=""
+    )
+    assert structure.holiday_zone == zone
+
+
+@pytest.mark.parametrize("insee", ["97501", "98735"])
+def test_commune_without_holiday_calendar_is_refused(db, insee):
+    """A well-formed commune code with no supported calendar (Saint-Pierre-et-Miquelon, Pacific)
+    is refused with a French message instead of failing later in a deadline."""
+    network = StructureFactory(commune_insee="")
+    with pytest.raises(ValidationError) as excinfo:
+        StructureFactory(kind=K.ADMINISTRATION, parent=network, commune_insee=insee)
+    assert "calendrier des jours fériés" in str(excinfo.value.message_dict["commune_insee"])
