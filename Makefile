@@ -7,7 +7,7 @@ MANAGE := $(UV) run --locked python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres test-browser quality install clean
+.PHONY: run test test-sqlite test-postgres test-browser quality bench install clean
 
 install:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -38,6 +38,10 @@ quality: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(UV) run --locked python manage.py makemigrations --check --dry-run
 	scripts/check-deploy.sh
 	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh .ci/run; else echo "shellcheck absent : vérification des scripts shell sautée"; fi
+
+bench: install
+	$(UV) run --locked --group bench python benchmarks/structure_tree.py
+	scripts/with-postgres.sh $(UV) run --locked --group bench python benchmarks/structure_tree.py
 
 clean:
 	rm -rf var/*.sqlite3* var/static var/screenshots

@@ -17,7 +17,7 @@ PATH_STEP = 10  # each tree level adds a zero-padded 9-digit id and a "/" to the
 
 COMMUNE_INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 COMMUNE_INSEE_VALIDATOR = RegexValidator(
-    COMMUNE_INSEE_RE,
+    COMMUNE_INSEE_RE.pattern,
     "Le code commune INSEE compte 5 caractères : des chiffres, ou 2A / 2B suivis de 3 chiffres "
     "pour la Corse.",
 )
@@ -40,15 +40,50 @@ ALLOWED_PARENT_KINDS: dict[str, set[str]] = {
 }
 
 
+PATH_RE = re.compile(r"^(?:\d{9}/)+$")
+
+
+class TreePathField(models.CharField):
+    """Materialised path ("000000001/000000007/") with an index-friendly prefix lookup."""
+
+
+@TreePathField.register_lookup
+class TreePrefix(models.Lookup):
+    """``path__tree_prefix=p``: paths starting with ``p``, served from the path index.
+
+    PostgreSQL uses the ``varchar_pattern_ops`` index Django adds for ``LIKE 'p%'`` under any
+    collation. SQLite's LIKE is case-insensitive and never uses an index; its case-sensitive GLOB
+    does. Paths hold only digits and "/", so neither pattern needs escaping.
+    """
+
+    lookup_name = "tree_prefix"
+
+    def get_prep_lookup(self):
+        if not isinstance(self.rhs, str) or not PATH_RE.match(self.rhs):
+            raise ValueError(f"Chemin de structure invalide : {self.rhs!r}.")
+        return self.rhs
+
+    def _compile(self, compiler, connection, operator: str, wildcard: str):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} {operator} {rhs}", [*lhs_params, *(p + wildcard for p in rhs_params)]
+
+    def as_sql(self, compiler, connection):
+        return self._compile(compiler, connection, "LIKE", "%")
+
+    def as_sqlite(self, compiler, connection):
+        return self._compile(compiler, connection, "GLOB", "*")
+
+
 class StructureQuerySet(models.QuerySet):
     def subtree_of(self, structure: "Structure"):
         """The structure and every structure below it."""
-        return self.filter(path__startswith=structure.path)
+        return self.filter(path__tree_prefix=structure.path)
 
     def subtrees_of(self, structures):
         condition = Q(pk__in=[])
         for structure in structures:
-            condition |= Q(path__startswith=structure.path)
+            condition |= Q(path__tree_prefix=structure.path)
         return self.filter(condition)
 
 
@@ -69,7 +104,7 @@ class Structure(TimeStampedModel):
         blank=True,
         related_name="children",
     )
-    path = models.CharField("chemin", max_length=255, unique=True, editable=False)
+    path = TreePathField("chemin", max_length=255, unique=True, editable=False)
     sp_code = models.CharField(
         "code Services Publics+",
         max_length=32,

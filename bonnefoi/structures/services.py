@@ -94,7 +94,7 @@ def structure_move(*, actor: User | None, structure: Structure, new_parent: Stru
     structure.parent = new_parent
     structure.full_clean()
     new_path = _path_for(structure)
-    Structure.objects.filter(path__startswith=old_path).update(
+    Structure.objects.filter(path__tree_prefix=old_path).update(
         path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1))
     )
     structure.save(update_fields=["parent", "updated_at"])

@@ -3,6 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 from django.conf import settings
+import bonnefoi.structures.models
 from django.db import migrations, models
 
 
@@ -41,7 +42,7 @@ class Migration(migrations.Migration):
                 ("name", models.CharField(max_length=200, verbose_name="nom")),
                 (
                     "path",
-                    models.CharField(
+                    bonnefoi.structures.models.TreePathField(
                         editable=False, max_length=255, unique=True, verbose_name="chemin"
                     ),
                 ),
