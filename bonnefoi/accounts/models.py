@@ -47,7 +47,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(
         "accès à l'interface de gestion",
         default=False,
-        help_text="Permet d'accéder à l'interface de gestion technique (/gestion/).",
+        help_text="Statut technique sans effet seul : /gestion/ est réservée aux super-administrateurs.",
     )
     date_joined = models.DateTimeField("date d'inscription", default=timezone.now)
 

@@ -1,6 +1,11 @@
 from django.contrib import admin
+from dsfr.models import DsfrConfig
 
 from bonnefoi.core.models import AuditLogEntry
+
+# The site configuration lives in settings (bonnefoi.core.context_processors), not in
+# django-dsfr's DsfrConfig table: hide that table so nobody edits a setting that is never read.
+admin.site.unregister(DsfrConfig)
 
 
 @admin.register(AuditLogEntry)

@@ -1,8 +1,12 @@
 """Public pages of the platform shell: home, legal pages, error pages."""
 
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.http import require_safe
+
+from bonnefoi.core.context_processors import site
 
 
 @login_not_required
@@ -42,6 +46,8 @@ def page_not_found(request, exception=None):
 
 @login_not_required
 def server_error(request):
-    # Rendered with a minimal context: the failure may come from the database or a context
-    # processor, so this template must not depend on anything that could fail again.
-    return render(request, "core/500.html", {"title": "Erreur inattendue"}, status=500)
+    """DSFR 500 page rendered without context processors: the failure may come from the
+    database (sessions, users), so nothing here may query it again."""
+    context = {**site(request), "request": request, "title": "Erreur inattendue"}
+    html = loader.get_template("core/500.html").render(context)
+    return HttpResponseServerError(html)

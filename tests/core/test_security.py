@@ -55,12 +55,21 @@ def test_back_office_requires_login(client, path):
 
 
 @pytest.mark.django_db
-def test_django_admin_is_closed_to_non_staff_users(client):
-    """A signed-in agent without staff rights cannot open the technical admin."""
-    client.force_login(UserFactory())
+@pytest.mark.parametrize(
+    ("flags", "allowed"),
+    [({}, False), ({"is_staff": True}, False), ({"is_staff": True, "is_superuser": True}, True)],
+    ids=["agent", "staff", "superuser"],
+)
+def test_django_admin_is_for_superusers_only(client, flags, allowed):
+    """The technical admin is not filtered by structure subtree, so only superusers may open it;
+    a staff flag alone is not enough."""
+    client.force_login(UserFactory(**flags))
     response = client.get("/gestion/")
-    assert response.status_code == 302
-    assert "/gestion/login/" in response.headers["Location"]
+    if allowed:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert "/gestion/login/" in response.headers["Location"]
 
 
 @pytest.mark.django_db

@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                     "is_staff",
                     models.BooleanField(
                         default=False,
-                        help_text="Permet d'accéder à l'interface de gestion technique (/gestion/).",
+                        help_text="Statut technique sans effet seul : /gestion/ est réservée aux super-administrateurs.",
                         verbose_name="accès à l'interface de gestion",
                     ),
                 ),
