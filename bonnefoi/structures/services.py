@@ -170,8 +170,8 @@ def agent_create(
             agent.pk = None
     else:  # pragma: no cover - 34**4 = 1.3 million pseudonyms
         raise RuntimeError("Impossible de générer un pseudonyme unique.")
-    Membership.objects.create(user=user, structure=structure, role=role, granted_by=actor)
     audit_log(actor=actor, action="agent.created", obj=agent, structure=structure)
+    membership_grant(actor=actor, user=user, structure=structure, role=role)
     return agent
 
 
