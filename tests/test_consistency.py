@@ -1,6 +1,6 @@
 """Whole-project invariants (after les-emplois' test_consistency)."""
 
-from django.urls import URLPattern, URLResolver, get_resolver
+from tests.urls_walk import is_public, iter_routes
 
 # Every route reachable without signing in, reviewed one by one. A new public route must be added
 # here on purpose (and, if it is a page, be covered by the anonymity and browser tests).
@@ -20,20 +20,12 @@ PUBLIC_ROUTES = {
 }
 
 
-def _routes(resolver: URLResolver, prefix: str = ""):
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from _routes(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry.callback
-
-
 def test_only_reviewed_routes_are_reachable_without_login():
     """LoginRequiredMiddleware guards everything except an explicit, reviewed list of routes
     (the Django admin keeps its own login, restricted to superusers)."""
     public = {
         route
-        for route, view in _routes(get_resolver())
-        if not getattr(view, "login_required", True) and not route.startswith("gestion/")
+        for route, _name, pattern in iter_routes()
+        if is_public(pattern) and not route.startswith("gestion/")
     }
     assert public == PUBLIC_ROUTES

@@ -10,35 +10,23 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from bonnefoi.structures.identification import Channel, agent_public_identity
 from tests.structures.factories import AgentFactory, StructureFactory
+from tests.urls_walk import is_public, iter_routes
 
 TEMPLATE_ROOT = Path(settings.BASE_DIR) / "bonnefoi" / "templates"
 # Public URL patterns with parameters: pattern name -> kwargs builder(agent).
 PUBLIC_URL_SAMPLES: dict[str, callable] = {}
-# Routes served to the public that are not HTML pages of ours.
-NOT_PAGES = {"api-schema"}
-
-
-def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            ns = entry.namespace or namespace
-            yield from _walk(entry, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), namespace, entry
 
 
 def public_url_patterns():
-    for route, namespace, pattern in _walk(get_resolver()):
-        view = pattern.callback
-        if getattr(view, "login_required", True) or route.startswith("gestion/"):
+    for route, name, pattern in iter_routes():
+        if not is_public(pattern) or route.startswith("gestion/"):
             continue
-        if getattr(view, "cls", None) is not None and route.startswith("api/"):
-            continue  # DRF views: authentication enforced by DRF, checked in the API tests
-        name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+        if getattr(pattern.callback, "cls", None) is not None and route.startswith("api/"):
+            continue  # API and OpenAPI schema: JSON, no agent data without login (API tests)
         yield route, name, pattern
 
 
@@ -64,8 +52,6 @@ def test_no_public_page_shows_an_anonymous_agents_name(client, anonymous_agent):
     """Every public page renders without the real first or last name of an anonymous agent."""
     checked = 0
     for route, name, pattern in public_url_patterns():
-        if name in NOT_PAGES:
-            continue
         if pattern.pattern.converters:
             assert name in PUBLIC_URL_SAMPLES, (
                 f"Page publique {name} ({route}) : ajoutez des paramètres d'exemple à "
