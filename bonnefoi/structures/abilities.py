@@ -74,5 +74,8 @@ def anonymity_exception_abilities(user, exception: AnonymityException) -> dict[s
     perms = permissions_on(user, exception.agent.structure)
     return {
         "view": "anonymity.view" in perms,
-        "revoke": "anonymity.approve" in perms and exception.revoked_at is None,
+        # Same rule as approval: an administrator may not lift their own exception.
+        "revoke": "anonymity.approve" in perms
+        and exception.revoked_at is None
+        and exception.agent.user_id != user.pk,
     }

@@ -45,11 +45,6 @@ class Channel(models.TextChoices):
     LETTER_SIGNATURE = "letter_signature", "Signature de courrier"
 
 
-class Audience(models.TextChoices):
-    PUBLIC = "public", "Public"
-    BACKOFFICE = "backoffice", "Espace agent"
-
-
 @dataclass(frozen=True)
 class PublicIdentity:
     """The words shown for one agent on one channel."""

@@ -18,7 +18,5 @@ CSRF_COOKIE_SECURE = False
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
-# Undefined template variables fail loudly (les-emplois' hardening).
-TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "«INVALID VARIABLE %s»"  # noqa: F405
 # runserver and the test live server serve static files themselves; WhiteNoise is for production.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405

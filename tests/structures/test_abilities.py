@@ -4,9 +4,13 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from bonnefoi.accounts.models import Role
-from bonnefoi.structures.abilities import agent_abilities, structure_abilities
+from bonnefoi.structures.abilities import (
+    agent_abilities,
+    anonymity_exception_abilities,
+    structure_abilities,
+)
 from tests.accounts.factories import MembershipFactory, UserFactory
-from tests.structures.factories import AgentFactory
+from tests.structures.factories import AgentFactory, AnonymityExceptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +200,36 @@ def test_an_administrator_cannot_grant_an_exception_to_themself(tree, member, ro
     assert abilities["grant_anonymity"] is False
     assert abilities["update"] is True
     assert abilities["view_real_name"] is True
+
+
+@pytest.mark.parametrize(
+    ("role", "on", "view", "revoke"),
+    [
+        (Role.AGENT, "gard", False, False),
+        (Role.EDITOR, "gard", False, False),
+        (Role.QUALITY_MANAGER, "gard", True, False),
+        (Role.ADMINISTRATOR, "gard", True, True),
+        (Role.NATIONAL_ADMINISTRATOR, "network", True, True),
+        (Role.ADMINISTRATOR, "moselle", False, False),
+    ],
+)
+def test_anonymity_register_entry_abilities(tree, member, role, on, view, revoke):
+    """The register is read by quality managers and administrators of the agent's subtree; only
+    administrators may lift an entry; nobody outside the subtree sees it."""
+    exception = AnonymityExceptionFactory(agent=AgentFactory(structure=tree.nimes))
+    user = member(role, getattr(tree, on))
+    assert anonymity_exception_abilities(user, exception) == {"view": view, "revoke": revoke}
+
+
+def test_a_lifted_register_entry_cannot_be_lifted_again(tree, member):
+    """Once revoked, an entry offers no revoke ability, even to its administrator."""
+    exception = AnonymityExceptionFactory(agent=AgentFactory(structure=tree.nimes), revoked=True)
+    abilities = anonymity_exception_abilities(member(Role.ADMINISTRATOR, tree.gard), exception)
+    assert abilities == {"view": True, "revoke": False}
+
+
+def test_an_administrator_cannot_lift_their_own_register_entry(tree):
+    """The revoke ability follows the service rule: never on one's own exception."""
+    agent = AgentFactory(structure=tree.gard, role=Role.ADMINISTRATOR)
+    exception = AnonymityExceptionFactory(agent=agent)
+    assert anonymity_exception_abilities(agent.user, exception) == {"view": True, "revoke": False}

@@ -201,6 +201,9 @@ def test_my_identification_shows_all_four_channels(client, tree):
         assert f">{channel.label}</h3>" in text
     assert [label for label, _identity in response.context["identities"]] == Channel.labels
     assert text.count("Camille Fabre") >= len(Channel)
+    # The legal basis is cited as data, with its verification status.
+    assert "article L111-2" in text
+    assert "référence à vérifier sur Légifrance" in text
 
 
 def test_my_identification_of_a_protected_agent_shows_the_public_pseudonym(client, tree):

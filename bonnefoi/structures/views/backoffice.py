@@ -1,6 +1,5 @@
 """Back office: the agent's home, the agents of their subtree, their public identification."""
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_safe
 from bonnefoi.accounts.models import Role
 from bonnefoi.structures.abilities import agent_abilities, structure_abilities
 from bonnefoi.structures.identification import (
+    LEGAL_REFERENCES,
     Channel,
     agent_public_identity,
     structure_public_label,
@@ -86,8 +86,6 @@ def agent_detail(request, pk: int):
         agents_visible_to(request.user).prefetch_related(_in_force_exceptions()), pk=pk
     )
     abilities = agent_abilities(request.user, agent)
-    if not abilities["view"]:  # pragma: no cover - agents_visible_to already filters
-        raise PermissionDenied
     agent_record_access(actor=request.user, agent=agent, channel="backoffice")
     identities = [
         (Channel(channel).label, agent_public_identity(agent=agent, channel=channel))
@@ -128,5 +126,10 @@ def my_identification(request):
     return render(
         request,
         "structures/backoffice/my_identification.html",
-        {"title": "Mon identification auprès du public", "agent": agent, "identities": identities},
+        {
+            "title": "Mon identification auprès du public",
+            "agent": agent,
+            "identities": identities,
+            "legal_references": LEGAL_REFERENCES,
+        },
     )
