@@ -225,7 +225,7 @@ class Deadline:
     legal_basis: tuple[dict, ...] = field(hash=False)
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     """Same day number `months` later, clamped to the last day of a shorter month."""
     year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
     month = month_index + 1
@@ -240,6 +240,15 @@ def _non_working_reason(day: date, zone: Zone) -> str:
     if name:
         parts.append(f"un jour férié ({name})")
     return f"le {day.isoformat()} est " + " et ".join(parts)
+
+
+def _extend_to_working_day(day: date, zone: Zone) -> tuple[date, tuple[str, ...]]:
+    """CPC 642: a deadline ending on a non-working day runs to the next working day."""
+    reasons = []
+    while not is_working_day(day, zone):
+        reasons.append(_non_working_reason(day, zone))
+        day += timedelta(days=1)
+    return day, tuple(reasons)
 
 
 def deadline(
@@ -260,19 +269,36 @@ def deadline(
     if days is not None:
         nominal_end, unit = act_date + timedelta(days=days), "days"
     else:
-        nominal_end, unit = _add_months(act_date, amount), "months"
-    end, reasons = nominal_end, []
-    while not is_working_day(end, zone):
-        reasons.append(_non_working_reason(end, zone))
-        end += timedelta(days=1)
+        nominal_end, unit = add_months(act_date, amount), "months"
+    end, reasons = _extend_to_working_day(nominal_end, zone)
     return Deadline(
         act_date=act_date,
         nominal_end=nominal_end,
         end=end,
         extended=end != nominal_end,
-        reasons=tuple(reasons),
+        reasons=reasons,
         zone=zone,
         legal_basis=_legal_basis(unit),
+    )
+
+
+def stated_deadline(act_date: date, stated_end: date, zone: Zone = Zone.METROPOLE) -> Deadline:
+    """A deadline whose last day is written in the act ("avant le 14 mars"), extended like any
+    other to the next working day of `zone` when that day is not worked (CPC 642 by analogy)."""
+    act_date = _check_date(act_date, "la date de l'acte")
+    stated_end = _check_date(stated_end, "la date limite indiquée")
+    if stated_end < act_date:
+        raise ValueError("La date limite indiquée précède la date de l'acte.")
+    zone = _check_zone(zone)
+    end, reasons = _extend_to_working_day(stated_end, zone)
+    return Deadline(
+        act_date=act_date,
+        nominal_end=stated_end,
+        end=end,
+        extended=end != stated_end,
+        reasons=reasons,
+        zone=zone,
+        legal_basis=_legal_basis("days")[2:],
     )
 
 

@@ -1,0 +1,105 @@
+"""The decision: what the engine concludes, why, and its JSON form."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from bonnefoi.rules.enums import SanctionOutcome
+from bonnefoi.rules.situation import Situation, to_json_value
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One evaluated step: a condition, or the choice of the rule and its version."""
+
+    id: str
+    label: str
+    result: bool | None
+    facts: tuple[str, ...]  # names of the facts the step read
+    references: tuple[str, ...]  # legal reference ids
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Interest:
+    monthly_rate_pct: Decimal | None
+    reduction_pct: Decimal | None
+    amount_eur: Decimal | None
+
+    def to_json(self) -> dict:
+        return {
+            "monthly_rate_pct": to_json_value(self.monthly_rate_pct),
+            "reduction_pct": to_json_value(self.reduction_pct),
+            "amount_eur": to_json_value(self.amount_eur),
+        }
+
+
+@dataclass(slots=True)
+class Decision:
+    right_to_error_applies: bool | None
+    sanction: SanctionOutcome | None
+    regime: str | None
+    rule_version: str | None
+    articles: tuple[str, ...]  # legal reference ids, in the order the trace cites them
+    principal_still_due: bool
+    principal_amount_eur: Decimal | None
+    interest: Interest | None
+    effective_deadline: date | None
+    deadline_extension: tuple[str, ...]  # why the deadline moved to a later working day
+    missing_facts: tuple[str, ...]
+    missing_for_amounts: tuple[str, ...]
+    flags: tuple[str, ...]
+    trace: tuple[TraceStep, ...]
+    rules_version: str
+    situation: Situation = field(repr=False)
+    failed_condition: str | None = None  # id of the condition that refused, if any
+    derived: dict = field(default_factory=dict, repr=False)  # derived fact -> value
+
+    def fact_value(self, name: str):
+        if name.startswith("derived."):
+            return to_json_value(self.derived.get(name))
+        return to_json_value(self.situation.get(name))
+
+    def summary(self) -> dict:
+        """The compact JSON form (no trace, no texts): what batch mode writes by default."""
+        return {
+            "right_to_error_applies": self.right_to_error_applies,
+            "sanction": self.sanction.value if self.sanction else None,
+            "regime": self.regime,
+            "rule_version": self.rule_version,
+            "articles": list(self.articles),
+            "principal_still_due": self.principal_still_due,
+            "interest": self.interest.to_json() if self.interest else None,
+            "effective_deadline": to_json_value(self.effective_deadline),
+            "missing_facts": list(self.missing_facts),
+            "flags": list(self.flags),
+            "rules_version": self.rules_version,
+        }
+
+    def to_json(self) -> dict:
+        """The full JSON contract form: decision, references, trace and explanations."""
+        from bonnefoi.rules.explain import explain  # noqa: PLC0415 (explain imports Decision)
+        from bonnefoi.rules.catalogue import load_catalogue  # noqa: PLC0415
+
+        catalogue = load_catalogue()
+        out = self.summary()
+        out["articles"] = [catalogue.references[ref].to_json() for ref in self.articles]
+        out["principal_amount_eur"] = to_json_value(self.principal_amount_eur)
+        out["deadline_extension"] = list(self.deadline_extension)
+        out["missing_for_amounts"] = list(self.missing_for_amounts)
+        out["flag_details"] = [
+            {"id": flag, "message": catalogue.flags[flag].message} for flag in self.flags
+        ]
+        out["trace"] = [
+            {
+                "id": step.id,
+                "label": step.label,
+                "result": step.result,
+                "facts": {name: self.fact_value(name) for name in step.facts},
+                "references": list(step.references),
+                "note": step.note,
+            }
+            for step in self.trace
+        ]
+        out["explanation"] = explain(self)
+        return out

@@ -1,0 +1,152 @@
+"""Derived facts: what the engine works out from several given facts (mostly dates).
+
+Each one returns ``(value, missing)``: a value True/False, or None with the given facts that
+would settle it. Side results an explanation needs (the effective deadline, review flags) go to
+``ctx.notes``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from bonnefoi.core.deadlines import (
+    Deadline,
+    Zone,
+    add_months,
+    deadline_from_rule,
+    stated_deadline,
+    zone_for_department,
+)
+from bonnefoi.rules.enums import Regularisation
+from bonnefoi.rules.logic import Context
+
+_ALL_ZONES = tuple(Zone)
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    name: str
+    label: str  # French
+    inputs: tuple[str, ...]
+    compute: Callable[[Context], tuple]
+
+
+def _deadline_for(ctx: Context, zone: Zone) -> Deadline:
+    situation = ctx.situation
+    stated = situation.dates.deadline_stated
+    invitation = situation.dates.invitation
+    if stated is not None:
+        return stated_deadline(invitation or stated, stated, zone)
+    return deadline_from_rule(invitation, situation.deadline_rule, zone)
+
+
+def _computed_timeliness(ctx: Context) -> tuple:
+    """Was the regularisation done by the effective deadline? (value, missing facts)."""
+    situation = ctx.situation
+    dates = situation.dates
+    rule = situation.deadline_rule
+    if rule == "none" and dates.deadline_stated is None:
+        ctx.notes["invitation_without_deadline"] = True
+        return None, ()
+    missing = []
+    if dates.deadline_stated is None:
+        if rule is None or rule == "next_declaration":
+            missing.append("dates.deadline_stated")
+        elif dates.invitation is None:
+            missing.append("dates.invitation")
+    if dates.regularisation is None:
+        missing.append("dates.regularisation")
+    if missing:
+        return None, tuple(missing)
+    department = situation.location.department
+    if department is not None:
+        computed = _deadline_for(ctx, zone_for_department(department))
+        ctx.notes["deadline"] = computed
+        return dates.regularisation <= computed.end, ()
+    # Unknown department: the answer stands only if every holiday zone gives the same one.
+    outcomes = {dates.regularisation <= _deadline_for(ctx, zone).end for zone in _ALL_ZONES}
+    if len(outcomes) == 1:
+        ctx.notes["deadline_zone_unknown"] = True
+        return outcomes.pop(), ()
+    return None, ("location.department",)
+
+
+def _regularised_in_time(ctx: Context) -> tuple:
+    regularised = ctx.situation.regularised
+    if regularised is None:
+        return None, ("regularised",)
+    if regularised is Regularisation.SPONTANEOUSLY:
+        return True, ()
+    if regularised is Regularisation.NOT_REGULARISED:
+        return False, ()
+    computed, missing = _computed_timeliness(ctx)
+    if regularised is Regularisation.AFTER_INVITATION:
+        return computed, missing
+    declared = regularised is Regularisation.AFTER_INVITATION_WITHIN_DEADLINE
+    if computed is not None and computed != declared:
+        ctx.notes["timeliness_recomputed"] = True
+        return computed, ()
+    return declared, ()
+
+
+def _days_request_to_complementary(ctx: Context) -> tuple:
+    situation = ctx.situation
+    days = situation.days_from_request_to_complementary_declaration
+    if days is not None:
+        return days, ()
+    request, complementary = situation.dates.request, situation.dates.complementary_declaration
+    if request is not None and complementary is not None:
+        return (complementary - request).days, ()
+    return None, ("days_from_request_to_complementary_declaration",)
+
+
+_CUSTOMS_RECOVERY_MONTHS = 36  # droit de reprise of customs: 3 years (brief §2.5)
+
+
+def _within_customs_recovery_period(ctx: Context) -> tuple:
+    dates = ctx.situation.dates
+    missing = tuple(
+        name
+        for name, value in (("dates.error", dates.error), ("dates.regularisation", dates.regularisation))
+        if value is None
+    )
+    if missing:
+        return None, missing
+    limit: date = add_months(dates.error, _CUSTOMS_RECOVERY_MONTHS)
+    return dates.regularisation <= limit, ()
+
+
+DERIVED: dict[str, Derived] = {
+    d.name: d
+    for d in (
+        Derived(
+            "derived.regularised_in_time",
+            "Régularisation faite spontanément ou dans le délai fixé",
+            (
+                "regularised",
+                "dates.invitation",
+                "dates.deadline_stated",
+                "deadline_rule",
+                "dates.regularisation",
+                "location.department",
+            ),
+            _regularised_in_time,
+        ),
+        Derived(
+            "derived.days_request_to_complementary",
+            "Jours entre la demande de régularisation et la déclaration complémentaire",
+            (
+                "days_from_request_to_complementary_declaration",
+                "dates.request",
+                "dates.complementary_declaration",
+            ),
+            _days_request_to_complementary,
+        ),
+        Derived(
+            "derived.within_customs_recovery_period",
+            "Régularisation avant la fin du droit de reprise (3 ans)",
+            ("dates.error", "dates.regularisation"),
+            _within_customs_recovery_period,
+        ),
+    )
+}

@@ -1,0 +1,257 @@
+"""Evaluate a situation: route to the sector's rule, pick the version, run its conditions.
+
+The flow (domain brief §9): sector -> rule (by route) -> version (by the date the law looks at)
+-> conditions in order, three-valued; the first false condition is the reason for a refusal,
+an unknown one makes the decision indeterminate unless a later condition is false.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from bonnefoi.rules.catalogue import Catalogue, Rule, RuleVersion, load_catalogue
+from bonnefoi.rules.decision import Decision, Interest, TraceStep
+from bonnefoi.rules.logic import Context
+from bonnefoi.rules.situation import Situation
+
+_CENT = Decimal("0.01")
+_HUNDRED = Decimal(100)
+ESSOC_IN_FORCE = date(2018, 8, 12)
+
+
+@dataclass(slots=True)
+class _RuleResult:
+    rule: Rule
+    version: RuleVersion | None
+    value: bool | None
+    steps: list[TraceStep]
+    missing: list[str]
+    flags: list[str]
+    failed: str | None
+
+
+def evaluate(situation: Situation) -> Decision:
+    """The decision for one situation (pure: same situation, same decision)."""
+    catalogue = load_catalogue()
+    ctx = Context(situation)
+    if situation.sector is None:
+        return _decision(catalogue, ctx, None, [], ["sector"], [])
+    sector = catalogue.sectors[situation.sector]
+    rule_id, route_missing, route_facts = None, [], []
+    for route in sector.routes:
+        if route.when is None:
+            rule_id = route.rule_id
+            break
+        route_facts.extend(route.when.facts)
+        value = route.when.evaluate(ctx)
+        if value:
+            rule_id = route.rule_id
+            break
+        if value is None:
+            route_missing.extend(f for f in route.when.missing(ctx) if f not in route_missing)
+    steps = []
+    if rule_id is None:
+        steps.append(
+            TraceStep("route", f"Secteur : {sector.label}", None, ("sector", *route_facts), ())
+        )
+        return _decision(catalogue, ctx, None, steps, route_missing or ["sector"], [])
+    rule = catalogue.rules[rule_id]
+    if len(sector.routes) > 1:
+        steps.append(
+            TraceStep(
+                "route",
+                f"Secteur : {sector.label} ; règle applicable : {rule.title}",
+                True,
+                ("sector", *dict.fromkeys(route_facts)),
+                (),
+            )
+        )
+    result = _apply_rule(catalogue, rule, ctx)
+    result.steps[:0] = steps
+    return _decision(catalogue, ctx, result, result.steps, result.missing, result.flags)
+
+
+def _first_known(situation: Situation, names) -> tuple[str | None, date | None]:
+    for name in names:
+        value = situation.get(name)
+        if value is not None:
+            return name, value
+    return None, None
+
+
+def _apply_rule(catalogue: Catalogue, rule: Rule, ctx: Context) -> _RuleResult:
+    situation = ctx.situation
+    fact, day = _first_known(situation, rule.selected_by)
+    if day is not None:
+        versions = [v for v in rule.versions if v.valid_on(day)]
+        if not versions:
+            return _before_first_version(catalogue, rule, ctx, fact, day)
+        result = _apply_version(rule, versions[0], ctx)
+        result.steps.insert(0, _version_step(rule, versions[0], fact, day))
+        _straddle_flag(rule, situation, result)
+        return result
+    # The date the law looks at is unknown: narrow by dates known to come before it.
+    bounds = [d for d in (situation.get(n) for n in rule.lower_bounds) if d is not None]
+    lower = max(bounds) if bounds else None
+    candidates = [v for v in rule.versions if lower is None or v.valid_to is None or v.valid_to >= lower]
+    results = [_apply_version(rule, version, ctx) for version in candidates]
+    first_from = rule.versions[0].valid_from
+    if rule.before_first_version and (lower is None or (first_from and lower < first_from)):
+        results.insert(0, _before_first_version(catalogue, rule, ctx, None, None))
+    values = {(r.value, r.rule.id) for r in results}
+    latest = results[-1]
+    if len(results) == 1 or (len(values) == 1 and latest.value is not None):
+        step = _version_step(rule, latest.version, None, None)
+        if len(results) > 1:
+            step = TraceStep(
+                step.id,
+                step.label,
+                True,
+                step.facts,
+                step.references,
+                "Date inconnue : toutes les versions possibles donnent la même réponse.",
+            )
+        latest.steps.insert(0, step)
+        return latest
+    asked = [n for n in (rule.ask or rule.selected_by) if situation.get(n) is None]
+    missing = list(dict.fromkeys([*asked, *(m for r in results for m in r.missing)]))
+    step = TraceStep(
+        "version",
+        f"Version de la règle « {rule.title} » : dépend de la {rule.date_label}, inconnue",
+        None,
+        (*rule.selected_by, *rule.lower_bounds),
+        tuple(dict.fromkeys(ref for v in candidates for ref in v.references)),
+    )
+    return _RuleResult(rule, None, None, [step], missing or list(rule.selected_by), [], None)
+
+
+def _before_first_version(catalogue, rule, ctx, fact, day) -> _RuleResult:
+    """No version of a sector rule at that date: the general rule named by the data applies."""
+    fallback = catalogue.rules[rule.before_first_version]
+    result = _apply_rule(catalogue, fallback, ctx)
+    first = rule.versions[0]
+    when = f" le {day.strftime('%d/%m/%Y')}" if day else ""
+    result.steps.insert(
+        0,
+        TraceStep(
+            f"version:{rule.id}",
+            f"{rule.title} : pas encore en vigueur{when} (à partir du "
+            f"{first.valid_from.strftime('%d/%m/%Y')}) ; le régime général s'applique",
+            False,
+            (fact,) if fact else (),
+            first.references,
+        ),
+    )
+    result.flags.append("sector_rule_not_in_force")
+    return result
+
+
+def _version_step(rule: Rule, version: RuleVersion, fact, day) -> TraceStep:
+    if day is not None:
+        chosen = f" choisie d'après la {rule.date_label} ({day.strftime('%d/%m/%Y')})"
+    else:
+        chosen = ""
+    return TraceStep(
+        f"version:{version.id}",
+        f"{rule.title} — version « {version.label} »{chosen}",
+        True,
+        (fact,) if fact else (),
+        version.references,
+    )
+
+
+def _straddle_flag(rule: Rule, situation: Situation, result: _RuleResult) -> None:
+    if rule.regime not in {"general", "dgccrf"}:
+        return
+    regularisation, decision = situation.dates.regularisation, situation.dates.sanction_decision
+    if regularisation and decision and regularisation < ESSOC_IN_FORCE <= decision:
+        result.flags.append("straddles_essoc_entry_into_force")
+
+
+def _apply_version(rule: Rule, version: RuleVersion, ctx: Context) -> _RuleResult:
+    steps, missing = [], []
+    value, failed = True, None
+    for condition in version.conditions:
+        test = condition.test
+        outcome = test.evaluate(ctx)
+        steps.append(
+            TraceStep(condition.id, condition.label, outcome, test.facts, condition.references)
+        )
+        if outcome is False:
+            value, failed = False, condition.id
+            break
+        if outcome is None:
+            value = None
+            missing.extend(m for m in test.missing(ctx) if m not in missing)
+    if value is False:
+        missing = []
+    flags = []
+    for flag in version.flags:
+        if flag.on == "granted" and value is not True:
+            continue
+        if flag.when.evaluate(ctx):
+            flags.append(flag.id)
+    return _RuleResult(rule, version, value, steps, missing, flags, failed)
+
+
+def _decision(catalogue, ctx: Context, result: _RuleResult | None, steps, missing, flags) -> Decision:
+    situation = ctx.situation
+    notes = ctx.notes
+    value = result.value if result else None
+    rule = result.rule if result else None
+    version = result.version if result else None
+    if value is True:
+        applies, sanction = rule.granted.right_to_error_applies, rule.granted.sanction
+    elif value is False:
+        applies, sanction = rule.refused.right_to_error_applies, rule.refused.sanction
+    else:
+        applies = sanction = None
+    flags = list(flags)
+    for note in ("invitation_without_deadline", "timeliness_recomputed", "deadline_zone_unknown"):
+        if notes.get(note) and note not in flags:
+            flags.append(note)
+    computed = notes.get("deadline")
+    interest, missing_amounts = None, ()
+    if rule is not None and rule.computes_interest:
+        interest, missing_amounts = _interest(situation, version, value)
+    principal = situation.tax_shortfall_eur if rule and rule.computes_interest else None
+    articles = tuple(dict.fromkeys(ref for step in steps for ref in step.references))
+    return Decision(
+        right_to_error_applies=applies,
+        sanction=sanction,
+        regime=rule.regime if rule else None,
+        rule_version=version.id if version else None,
+        articles=articles,
+        principal_still_due=True,
+        principal_amount_eur=principal if principal is not None else situation.overpayment_eur,
+        interest=interest,
+        effective_deadline=computed.end if computed else None,
+        deadline_extension=computed.reasons if computed else (),
+        missing_facts=tuple(missing) if value is None else (),
+        missing_for_amounts=missing_amounts,
+        flags=tuple(flags),
+        trace=tuple(steps),
+        rules_version=catalogue.version,
+        situation=situation,
+        failed_condition=result.failed if result else None,
+        derived={name: cached[0] for name, cached in ctx.derived_cache.items()},
+    )
+
+
+def _interest(situation: Situation, version: RuleVersion | None, value) -> tuple:
+    if version is None or value is None:
+        return Interest(None, None, None), ()
+    base = version.parameters["base_monthly_rate_pct"]
+    reduction = version.parameters["reduction_pct"] if value else Decimal(0)
+    keep = (_HUNDRED - reduction) / _HUNDRED
+    rate = (base * keep).quantize(_CENT)
+    shortfall, months = situation.tax_shortfall_eur, situation.months_of_interest
+    missing = tuple(
+        name
+        for name, known in (("tax_shortfall_eur", shortfall), ("months_of_interest", months))
+        if known is None
+    )
+    amount = None
+    if not missing:
+        amount = (shortfall * base / _HUNDRED * months * keep).quantize(_CENT, ROUND_HALF_UP)
+    return Interest(rate, reduction, amount), missing

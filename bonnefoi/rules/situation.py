@@ -1,0 +1,360 @@
+"""The situation: the facts given to the engine, with its JSON form and its validation.
+
+Every fact is optional: ``None`` means *unknown*, never "no". ``parse_situation`` turns the
+JSON contract (a dict) into a :class:`Situation`, or raises :class:`SituationError` with French
+messages keyed by dotted field names ("dates.invitation").
+"""
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from bonnefoi.core.deadlines import zone_for_department
+from bonnefoi.rules.enums import (
+    DutyKind,
+    ErrorKind,
+    ExceptionCategory,
+    Payment,
+    PriorAdministrationAct,
+    Regularisation,
+    SanctionNature,
+    Sector,
+)
+
+
+@dataclass(slots=True)
+class Location:
+    department: str | None = None
+
+
+@dataclass(slots=True)
+class Dates:
+    error: date | None = None
+    invitation: date | None = None
+    deadline_stated: date | None = None
+    deadline: date | None = None
+    regularisation: date | None = None
+    sanction_decision: date | None = None
+    rectifying_declaration: date | None = None
+    request: date | None = None
+    complementary_declaration: date | None = None
+
+
+@dataclass(slots=True)
+class Situation:
+    sector: Sector | None = None
+    error_kind: ErrorKind | None = None
+    sanction_nature: SanctionNature | None = None
+    first_time: bool | None = None
+    previous_error_same_rule: bool | None = None
+    regularised: Regularisation | None = None
+    bad_faith_established: bool | None = None
+    fraud_established: bool | None = None
+    gross_negligence_established: bool | None = None
+    exception_category: ExceptionCategory | None = None
+    location: Location = field(default_factory=Location)
+    dates: Dates = field(default_factory=Dates)
+    deadline_rule: str | None = None
+    # Tax (DGFiP)
+    initial_declaration_on_time: bool | None = None
+    initial_payment_on_time: bool | None = None
+    prior_administration_act: PriorAdministrationAct | None = None
+    proposition_de_rectification_received: bool | None = None
+    days_from_receipt_to_request: int | None = None
+    days_from_request_to_complementary_declaration: int | None = None
+    payment: Payment | None = None
+    tax_shortfall_eur: Decimal | None = None
+    months_of_interest: int | None = None
+    # URSSAF
+    corrected_at_first_following_deadline: bool | None = None
+    complement_paid_same_deadline: bool | None = None
+    corrected_at_nearest_deadline_after_discovery: bool | None = None
+    regularising_payment_pct_of_initial: Decimal | None = None
+    majorations_below_pmss: bool | None = None
+    omitted_employee: bool | None = None
+    repeated_pay_inaccuracies: bool | None = None
+    declarations_on_time: bool | None = None
+    days_late: int | None = None
+    payment_plan_within_30_days: bool | None = None
+    late_payment_in_previous_24_months: bool | None = None
+    # CAF / CNAV
+    overpayment_eur: Decimal | None = None
+    # France Travail
+    very_short_activity: bool | None = None
+    # Customs (DGDDI)
+    duty_kind: DutyKind | None = None
+    declaration_on_time: bool | None = None
+    payment_of_duties_and_interest: bool | None = None
+
+    def get(self, name: str):
+        """Value of a dotted fact name ("dates.invitation"), None when unknown."""
+        return _GETTERS[name](self)
+
+    def to_json(self, *, omit_unknown: bool = True) -> dict:
+        """The JSON contract form; unknown facts are left out unless ``omit_unknown`` is False."""
+        out: dict = {}
+        for name in FIELD_NAMES:
+            value = self.get(name)
+            if value is None and omit_unknown:
+                continue
+            target = out
+            *parents, leaf = name.split(".")
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            target[leaf] = to_json_value(value)
+        return out
+
+
+def to_json_value(value):
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+class SituationError(ValueError):
+    """Invalid situation: ``errors`` maps dotted field names to French messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__(
+            "Situation invalide : "
+            + " ; ".join(f"{name} : {' '.join(messages)}" for name, messages in errors.items())
+        )
+
+
+# --- converters: raw JSON value -> typed value, or ValueError with a French message ----------
+
+
+def _enum(enum_cls: type[StrEnum]) -> Callable:
+    members = {member.value: member for member in enum_cls}
+    allowed = ", ".join(members)
+
+    def convert(value):
+        try:
+            return members[value]
+        except (KeyError, TypeError):
+            raise ValueError(f"Valeur inconnue {value!r}. Valeurs possibles : {allowed}.") from None
+
+    return convert
+
+
+def _bool(value):
+    if value is True or value is False:
+        return value
+    raise ValueError(f"Réponse attendue : true ou false (reçu {value!r}).")
+
+
+def _date(value):
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value) if len(value) == 10 else _bad_date(value)
+        except ValueError:
+            pass
+    return _bad_date(value)
+
+
+def _bad_date(value):
+    raise ValueError(f"Date attendue au format AAAA-MM-JJ, par exemple 2025-03-14 (reçu {value!r}).")
+
+
+def _count(value):
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100_000:
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) <= 6:
+        return int(value)
+    raise ValueError(f"Nombre entier positif ou nul attendu (reçu {value!r}).")
+
+
+_MAX_AMOUNT = Decimal("1e12")
+
+
+def _amount(value):
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError(f"Montant attendu, par exemple 1234.56 (reçu {value!r}).")
+    try:
+        # Floats go through their shortest repr (1234.56, not 1234.5599999…).
+        amount = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"Montant attendu, par exemple 1234.56 (reçu {value!r}).") from None
+    if not amount.is_finite() or amount < 0 or amount >= _MAX_AMOUNT:
+        raise ValueError(f"Montant positif ou nul attendu (reçu {value!r}).")
+    if amount.as_tuple().exponent < -2:
+        raise ValueError(f"Deux décimales au plus (reçu {value!r}).")
+    return amount
+
+
+def _percentage(value):
+    pct = _amount(value)
+    if pct > 100:
+        raise ValueError(f"Pourcentage entre 0 et 100 attendu (reçu {value!r}).")
+    return pct
+
+
+def _department(value):
+    if isinstance(value, str):
+        code = value.strip().upper()
+        if len(code) == 1 and code.isdigit():
+            code = "0" + code
+        try:
+            zone_for_department(code)
+        except ValueError:
+            pass
+        else:
+            return code
+    raise ValueError(
+        f"Code de département inconnu {value!r} : deux chiffres (« 57 »), « 2A », « 2B » "
+        "ou trois chiffres pour l'outre-mer (« 973 »)."
+    )
+
+
+_DEADLINE_RULE_RE = re.compile(r"^P[1-9]\d{0,3}[DM]$")
+
+
+def _deadline_rule(value):
+    if isinstance(value, str):
+        rule = value.strip()
+        if rule in {"none", "next_declaration"} or _DEADLINE_RULE_RE.match(rule.upper()):
+            return rule if rule in {"none", "next_declaration"} else rule.upper()
+    raise ValueError(
+        f"Règle de délai inconnue {value!r}. Formats acceptés : « P30D » (jours), « P1M » (mois), "
+        "« next_declaration » (prochaine échéance déclarative) ou « none » (aucun délai indiqué)."
+    )
+
+
+CONVERTERS: dict[str, Callable] = {
+    "sector": _enum(Sector),
+    "error_kind": _enum(ErrorKind),
+    "sanction_nature": _enum(SanctionNature),
+    "first_time": _bool,
+    "previous_error_same_rule": _bool,
+    "regularised": _enum(Regularisation),
+    "bad_faith_established": _bool,
+    "fraud_established": _bool,
+    "gross_negligence_established": _bool,
+    "exception_category": _enum(ExceptionCategory),
+    "location.department": _department,
+    **{f"dates.{f.name}": _date for f in fields(Dates)},
+    "deadline_rule": _deadline_rule,
+    "initial_declaration_on_time": _bool,
+    "initial_payment_on_time": _bool,
+    "prior_administration_act": _enum(PriorAdministrationAct),
+    "proposition_de_rectification_received": _bool,
+    "days_from_receipt_to_request": _count,
+    "days_from_request_to_complementary_declaration": _count,
+    "payment": _enum(Payment),
+    "tax_shortfall_eur": _amount,
+    "months_of_interest": _count,
+    "corrected_at_first_following_deadline": _bool,
+    "complement_paid_same_deadline": _bool,
+    "corrected_at_nearest_deadline_after_discovery": _bool,
+    "regularising_payment_pct_of_initial": _percentage,
+    "majorations_below_pmss": _bool,
+    "omitted_employee": _bool,
+    "repeated_pay_inaccuracies": _bool,
+    "declarations_on_time": _bool,
+    "days_late": _count,
+    "payment_plan_within_30_days": _bool,
+    "late_payment_in_previous_24_months": _bool,
+    "overpayment_eur": _amount,
+    "very_short_activity": _bool,
+    "duty_kind": _enum(DutyKind),
+    "declaration_on_time": _bool,
+    "payment_of_duties_and_interest": _bool,
+}
+FIELD_NAMES: tuple[str, ...] = tuple(CONVERTERS)
+_TRUE_FALSE_FIELDS = frozenset(name for name, convert in CONVERTERS.items() if convert is _bool)
+_TOP_LEVEL = frozenset(name for name in FIELD_NAMES if "." not in name)
+_NESTED = {"location": Location, "dates": Dates}
+
+
+def _getter(name: str) -> Callable:
+    if "." not in name:
+        return lambda situation: getattr(situation, name)
+    parent, leaf = name.split(".")
+    return lambda situation: getattr(getattr(situation, parent), leaf)
+
+
+_GETTERS = {name: _getter(name) for name in FIELD_NAMES}
+
+
+def parse_situation(data: Mapping) -> Situation:
+    """Validate the JSON contract form and build a Situation (raises SituationError)."""
+    if not isinstance(data, Mapping):
+        raise SituationError({"situation": ["Un objet JSON (dictionnaire de faits) est attendu."]})
+    errors: dict[str, list[str]] = {}
+    top: dict = {}
+    nested: dict[str, dict] = {"location": {}, "dates": {}}
+    for key, raw in data.items():
+        if key in _NESTED:
+            if raw is None:
+                continue
+            if not isinstance(raw, Mapping):
+                errors[key] = ["Un objet JSON est attendu."]
+                continue
+            for sub, sub_raw in raw.items():
+                _convert_into(f"{key}.{sub}", sub, sub_raw, nested[key], errors)
+        elif key in _TOP_LEVEL:
+            _convert_into(key, key, raw, top, errors)
+        else:
+            errors[str(key)] = [f"Champ inconnu {key!r} : vérifiez son nom dans le contrat JSON."]
+    if not errors:
+        _check_consistency(top, nested, errors)
+    if errors:
+        raise SituationError(errors)
+    return Situation(**top, location=Location(**nested["location"]), dates=Dates(**nested["dates"]))
+
+
+def _convert_into(name: str, attr: str, raw, target: dict, errors: dict) -> None:
+    if raw is None:
+        return
+    converter = CONVERTERS.get(name)
+    if converter is None:
+        errors[name] = [f"Champ inconnu {name!r} : vérifiez son nom dans le contrat JSON."]
+        return
+    try:
+        target[attr] = converter(raw)
+    except ValueError as exc:
+        errors[name] = [str(exc)]
+
+
+def _check_consistency(top: dict, nested: dict, errors: dict) -> None:
+    first, previous = top.get("first_time"), top.get("previous_error_same_rule")
+    if first is not None and previous is not None and first == previous:
+        errors["previous_error_same_rule"] = [
+            "Contradiction : « première fois » et « erreur déjà commise sur la même règle » "
+            "ne peuvent pas être vrais (ou faux) ensemble."
+        ]
+    elif first is None and previous is not None:
+        top["first_time"] = not previous
+    elif previous is None and first is not None:
+        top["previous_error_same_rule"] = not first
+    dates = nested["dates"]
+    stated, alias = dates.get("deadline_stated"), dates.get("deadline")
+    if stated is not None and alias is not None and stated != alias:
+        errors["dates.deadline"] = [
+            "Deux dates limites différentes : « deadline » est un autre nom de « deadline_stated »."
+        ]
+    elif stated is None and alias is not None:
+        dates["deadline_stated"] = alias
+    invitation = dates.get("invitation")
+    if invitation and dates.get("deadline_stated") and dates["deadline_stated"] < invitation:
+        errors["dates.deadline_stated"] = [
+            "La date limite indiquée précède la date de l'invitation à régulariser."
+        ]
+    error_day, regularisation = dates.get("error"), dates.get("regularisation")
+    if error_day and regularisation and regularisation < error_day:
+        errors["dates.regularisation"] = ["La régularisation ne peut pas précéder l'erreur."]
+    request, complementary = dates.get("request"), dates.get("complementary_declaration")
+    if request and complementary and complementary < request:
+        errors["dates.complementary_declaration"] = [
+            "La déclaration complémentaire ne peut pas précéder la demande de régularisation."
+        ]
