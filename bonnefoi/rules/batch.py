@@ -39,9 +39,14 @@ def evaluate_lines(lines: Iterable[str], fmt: str = "jsonl", full: bool = False)
         except SituationError as exc:
             yield dumps({"line": number, "errors": exc.errors}, ensure_ascii=False)
             continue
-        out = decision.to_json() if full else decision.summary()
-        out["line"] = number
-        yield dumps(out, ensure_ascii=False)
+        if full:
+            out = decision.to_json()
+            out["line"] = number
+            yield dumps(out, ensure_ascii=False)
+        else:
+            out = decision.summary()
+            out["line"] = number
+            yield dumps(out)  # compact form: ASCII-only keys and values
 
 
 def _jsonl_rows(lines: Iterable[str]) -> Iterator[tuple]:

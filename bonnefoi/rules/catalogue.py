@@ -82,6 +82,9 @@ class RuleVersion:
     conditions: tuple[Condition, ...]
     flags: tuple[Flag, ...]
     parameters: dict = field(hash=False)
+    # article_prefixes[k]: references cited by the version step and its first k conditions
+    # (precomputed: the batch path reads it instead of walking the trace).
+    article_prefixes: tuple[tuple[str, ...], ...] = ()
 
     def valid_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (
@@ -230,6 +233,12 @@ def _rule(rule_id: str, spec: dict, references: dict, conditions: dict, flags: d
         _require(version_spec["references"], references, "référence", where)
         _require(version_spec["conditions"], conditions, "condition", where)
         _require(version_spec.get("flags", ()), flags, "signalement", where)
+        version_conditions = tuple(conditions[c] for c in version_spec["conditions"])
+        prefixes, cited = [], dict.fromkeys(version_spec["references"])
+        prefixes.append(tuple(cited))
+        for condition in version_conditions:
+            cited.update(dict.fromkeys(condition.references))
+            prefixes.append(tuple(cited))
         versions.append(
             RuleVersion(
                 id=version_spec["id"],
@@ -238,9 +247,10 @@ def _rule(rule_id: str, spec: dict, references: dict, conditions: dict, flags: d
                 valid_from=version_spec.get("valid_from"),
                 valid_to=version_spec.get("valid_to"),
                 references=tuple(version_spec["references"]),
-                conditions=tuple(conditions[c] for c in version_spec["conditions"]),
+                conditions=version_conditions,
                 flags=tuple(flags[f] for f in version_spec.get("flags", ())),
                 parameters={k: Decimal(v) for k, v in version_spec.get("parameters", {}).items()},
+                article_prefixes=tuple(prefixes),
             )
         )
     versions.sort(key=lambda v: v.valid_from or date.min)

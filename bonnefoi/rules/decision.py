@@ -20,6 +20,26 @@ class TraceStep:
     note: str | None = None
 
 
+def _render(step) -> TraceStep:
+    if isinstance(step, TraceStep):
+        return step
+    if len(step) == 2:
+        condition, result = step
+        return TraceStep(
+            condition.id, condition.label, result, condition.test.facts, condition.references
+        )
+    render, *args = step
+    return render(*args)
+
+
+def _references(step) -> tuple[str, ...]:
+    if isinstance(step, TraceStep):
+        return step.references
+    if len(step) == 2:
+        return step[0].references
+    return _render(step).references
+
+
 @dataclass(frozen=True, slots=True)
 class Interest:
     monthly_rate_pct: Decimal | None
@@ -39,8 +59,8 @@ class Decision:
     right_to_error_applies: bool | None
     sanction: SanctionOutcome | None
     regime: str | None
+    rule: str | None  # id of the rule applied (rules.toml)
     rule_version: str | None
-    articles: tuple[str, ...]  # legal reference ids, in the order the trace cites them
     principal_still_due: bool
     principal_amount_eur: Decimal | None
     interest: Interest | None
@@ -49,28 +69,44 @@ class Decision:
     missing_facts: tuple[str, ...]
     missing_for_amounts: tuple[str, ...]
     flags: tuple[str, ...]
-    trace: tuple[TraceStep, ...]
+    # Trace steps as evaluated: TraceStep, (Condition, result) or a deferred (render, *args)
+    # tuple; `trace` renders them on demand so batch mode pays nothing for labels.
+    steps: tuple = field(repr=False)
     rules_version: str
     situation: Situation = field(repr=False)
     failed_condition: str | None = None  # id of the condition that refused, if any
-    derived: dict = field(default_factory=dict, repr=False)  # derived fact -> value
+    derived: dict = field(default_factory=dict, repr=False)  # derived fact -> (value, missing)
+    cited: tuple[str, ...] | None = field(default=None, repr=False)  # precomputed `articles`
+
+    @property
+    def trace(self) -> tuple[TraceStep, ...]:
+        return tuple(_render(step) for step in self.steps)
+
+    @property
+    def articles(self) -> tuple[str, ...]:
+        """Legal reference ids, in the order the trace cites them."""
+        if self.cited is not None:
+            return self.cited
+        return tuple(dict.fromkeys(ref for step in self.steps for ref in _references(step)))
 
     def fact_value(self, name: str):
         if name.startswith("derived."):
-            return to_json_value(self.derived.get(name))
+            return to_json_value(self.derived.get(name, (None,))[0])
         return to_json_value(self.situation.get(name))
 
     def summary(self) -> dict:
         """The compact JSON form (no trace, no texts): what batch mode writes by default."""
+        deadline = self.effective_deadline
         return {
             "right_to_error_applies": self.right_to_error_applies,
             "sanction": self.sanction.value if self.sanction else None,
             "regime": self.regime,
+            "rule": self.rule,
             "rule_version": self.rule_version,
             "articles": list(self.articles),
             "principal_still_due": self.principal_still_due,
             "interest": self.interest.to_json() if self.interest else None,
-            "effective_deadline": to_json_value(self.effective_deadline),
+            "effective_deadline": deadline.isoformat() if deadline else None,
             "missing_facts": list(self.missing_facts),
             "flags": list(self.flags),
             "rules_version": self.rules_version,

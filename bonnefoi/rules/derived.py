@@ -8,6 +8,7 @@ would settle it. Side results an explanation needs (the effective deadline, revi
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from bonnefoi.core.deadlines import (
     Deadline,
@@ -33,11 +34,17 @@ class Derived:
 
 def _deadline_for(ctx: Context, zone: Zone) -> Deadline:
     situation = ctx.situation
-    stated = situation.dates.deadline_stated
-    invitation = situation.dates.invitation
+    return _cached_deadline(
+        situation.dates.invitation, situation.dates.deadline_stated, situation.deadline_rule, zone
+    )
+
+
+@lru_cache(maxsize=8192)
+def _cached_deadline(invitation: date | None, stated: date | None, rule: str | None, zone: Zone):
+    """Deadlines are pure functions of these four values: batches repeat them a lot."""
     if stated is not None:
         return stated_deadline(invitation or stated, stated, zone)
-    return deadline_from_rule(invitation, situation.deadline_rule, zone)
+    return deadline_from_rule(invitation, rule, zone)
 
 
 def _computed_timeliness(ctx: Context) -> tuple:

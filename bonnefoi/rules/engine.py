@@ -57,18 +57,20 @@ def evaluate(situation: Situation) -> Decision:
         return _decision(catalogue, ctx, None, steps, route_missing or ["sector"], [])
     rule = catalogue.rules[rule_id]
     if len(sector.routes) > 1:
-        steps.append(
-            TraceStep(
-                "route",
-                f"Secteur : {sector.label} ; règle applicable : {rule.title}",
-                True,
-                ("sector", *dict.fromkeys(route_facts)),
-                (),
-            )
-        )
+        steps.append((_render_route_step, sector, rule, route_facts))
     result = _apply_rule(catalogue, rule, ctx)
     result.steps[:0] = steps
     return _decision(catalogue, ctx, result, result.steps, result.missing, result.flags)
+
+
+def _render_route_step(sector, rule: Rule, route_facts) -> TraceStep:
+    return TraceStep(
+        "route",
+        f"Secteur : {sector.label} ; règle applicable : {rule.title}",
+        True,
+        ("sector", *dict.fromkeys(route_facts)),
+        (),
+    )
 
 
 def _first_known(situation: Situation, names) -> tuple[str | None, date | None]:
@@ -101,17 +103,10 @@ def _apply_rule(catalogue: Catalogue, rule: Rule, ctx: Context) -> _RuleResult:
     values = {(r.value, r.rule.id) for r in results}
     latest = results[-1]
     if len(results) == 1 or (len(values) == 1 and latest.value is not None):
-        step = _version_step(rule, latest.version, None, None)
+        note = None
         if len(results) > 1:
-            step = TraceStep(
-                step.id,
-                step.label,
-                True,
-                step.facts,
-                step.references,
-                "Date inconnue : toutes les versions possibles donnent la même réponse.",
-            )
-        latest.steps.insert(0, step)
+            note = "Date inconnue : toutes les versions possibles donnent la même réponse."
+        latest.steps.insert(0, _version_step(rule, latest.version, None, None, note))
         return latest
     asked = [n for n in (rule.ask or rule.selected_by) if situation.get(n) is None]
     missing = list(dict.fromkeys([*asked, *(m for r in results for m in r.missing)]))
@@ -146,7 +141,12 @@ def _before_first_version(catalogue, rule, ctx, fact, day) -> _RuleResult:
     return result
 
 
-def _version_step(rule: Rule, version: RuleVersion, fact, day) -> TraceStep:
+def _version_step(rule: Rule, version: RuleVersion, fact, day, note=None) -> tuple:
+    """A version-choice step, rendered only when the trace is read (batch mode never reads it)."""
+    return (_render_version_step, rule, version, fact, day, note)
+
+
+def _render_version_step(rule: Rule, version: RuleVersion, fact, day, note) -> TraceStep:
     if day is not None:
         chosen = f" choisie d'après la {rule.date_label} ({day.strftime('%d/%m/%Y')})"
     else:
@@ -157,6 +157,7 @@ def _version_step(rule: Rule, version: RuleVersion, fact, day) -> TraceStep:
         True,
         (fact,) if fact else (),
         version.references,
+        note,
     )
 
 
@@ -174,9 +175,7 @@ def _apply_version(rule: Rule, version: RuleVersion, ctx: Context) -> _RuleResul
     for condition in version.conditions:
         test = condition.test
         outcome = test.evaluate(ctx)
-        steps.append(
-            TraceStep(condition.id, condition.label, outcome, test.facts, condition.references)
-        )
+        steps.append((condition, outcome))
         if outcome is False:
             value, failed = False, condition.id
             break
@@ -215,13 +214,12 @@ def _decision(catalogue, ctx: Context, result: _RuleResult | None, steps, missin
     if rule is not None and rule.computes_interest:
         interest, missing_amounts = _interest(situation, version, value)
     principal = situation.tax_shortfall_eur if rule and rule.computes_interest else None
-    articles = tuple(dict.fromkeys(ref for step in steps for ref in step.references))
     return Decision(
         right_to_error_applies=applies,
         sanction=sanction,
         regime=rule.regime if rule else None,
+        rule=rule.id if rule else None,
         rule_version=version.id if version else None,
-        articles=articles,
         principal_still_due=True,
         principal_amount_eur=principal if principal is not None else situation.overpayment_eur,
         interest=interest,
@@ -230,12 +228,30 @@ def _decision(catalogue, ctx: Context, result: _RuleResult | None, steps, missin
         missing_facts=tuple(missing) if value is None else (),
         missing_for_amounts=missing_amounts,
         flags=tuple(flags),
-        trace=tuple(steps),
+        steps=tuple(steps),
         rules_version=catalogue.version,
         situation=situation,
         failed_condition=result.failed if result else None,
-        derived={name: cached[0] for name, cached in ctx.derived_cache.items()},
+        derived=ctx.derived_cache,
+        cited=_cited(result, steps),
     )
+
+
+def _cited(result: _RuleResult | None, steps) -> tuple[str, ...] | None:
+    """Fast path for `Decision.articles`: [route steps], one version step, its conditions."""
+    if result is None or result.version is None:
+        return None
+    index = 0
+    while index < len(steps) and type(steps[index]) is tuple and steps[index][0] is _render_route_step:
+        index += 1
+    if index >= len(steps) or type(steps[index]) is not tuple:
+        return None
+    if steps[index][0] is not _render_version_step:
+        return None
+    rest = steps[index + 1 :]
+    if not all(type(step) is tuple and len(step) == 2 for step in rest):
+        return None
+    return result.version.article_prefixes[len(rest)]
 
 
 def _interest(situation: Situation, version: RuleVersion | None, value) -> tuple:

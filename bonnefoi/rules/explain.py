@@ -15,7 +15,7 @@ def _euros(amount: Decimal) -> str:
 
 
 def _pct(value: Decimal) -> str:
-    return f"{value.normalize():f}".replace(".", ",") + " %"
+    return f"{value:f}".replace(".", ",") + " %"
 
 
 def _day(value) -> str:
@@ -33,9 +33,7 @@ def explain(decision: Decision) -> dict[str, str]:
 
 def _rule_and_sector(decision: Decision):
     catalogue = load_catalogue()
-    rule = None
-    if decision.rule_version:
-        rule = catalogue.rules[decision.rule_version.split("@")[0]]
+    rule = catalogue.rules[decision.rule] if decision.rule else None
     sector = decision.situation.sector
     return rule, catalogue.sectors[sector] if sector else None
 

@@ -272,7 +272,7 @@ CONVERTERS: dict[str, Callable] = {
 }
 FIELD_NAMES: tuple[str, ...] = tuple(CONVERTERS)
 _TRUE_FALSE_FIELDS = frozenset(name for name, convert in CONVERTERS.items() if convert is _bool)
-_TOP_LEVEL = frozenset(name for name in FIELD_NAMES if "." not in name)
+_TOP_CONVERTERS = {name: convert for name, convert in CONVERTERS.items() if "." not in name}
 _NESTED = {"location": Location, "dates": Dates}
 
 
@@ -293,17 +293,21 @@ def parse_situation(data: Mapping) -> Situation:
     errors: dict[str, list[str]] = {}
     top: dict = {}
     nested: dict[str, dict] = {"location": {}, "dates": {}}
+    converters = _TOP_CONVERTERS
     for key, raw in data.items():
-        if key in _NESTED:
-            if raw is None:
-                continue
-            if not isinstance(raw, Mapping):
+        if raw is None:
+            continue
+        convert = converters.get(key)
+        if convert is not None:
+            try:
+                top[key] = convert(raw)
+            except ValueError as exc:
+                errors[key] = [str(exc)]
+        elif key in _NESTED:
+            if isinstance(raw, Mapping):
+                _parse_nested(key, raw, nested[key], errors)
+            else:
                 errors[key] = ["Un objet JSON est attendu."]
-                continue
-            for sub, sub_raw in raw.items():
-                _convert_into(f"{key}.{sub}", sub, sub_raw, nested[key], errors)
-        elif key in _TOP_LEVEL:
-            _convert_into(key, key, raw, top, errors)
         else:
             errors[str(key)] = [f"Champ inconnu {key!r} : vérifiez son nom dans le contrat JSON."]
     if not errors:
@@ -313,17 +317,19 @@ def parse_situation(data: Mapping) -> Situation:
     return Situation(**top, location=Location(**nested["location"]), dates=Dates(**nested["dates"]))
 
 
-def _convert_into(name: str, attr: str, raw, target: dict, errors: dict) -> None:
-    if raw is None:
-        return
-    converter = CONVERTERS.get(name)
-    if converter is None:
-        errors[name] = [f"Champ inconnu {name!r} : vérifiez son nom dans le contrat JSON."]
-        return
-    try:
-        target[attr] = converter(raw)
-    except ValueError as exc:
-        errors[name] = [str(exc)]
+def _parse_nested(parent: str, raw: Mapping, target: dict, errors: dict) -> None:
+    for sub, sub_raw in raw.items():
+        if sub_raw is None:
+            continue
+        name = f"{parent}.{sub}"
+        convert = CONVERTERS.get(name)
+        if convert is None:
+            errors[name] = [f"Champ inconnu {name!r} : vérifiez son nom dans le contrat JSON."]
+            continue
+        try:
+            target[sub] = convert(sub_raw)
+        except ValueError as exc:
+            errors[name] = [str(exc)]
 
 
 def _check_consistency(top: dict, nested: dict, errors: dict) -> None:
