@@ -1,7 +1,7 @@
 """Right-to-error engine (CRPA L123-1/L123-2 and sector regimes): pure Python, no Django.
 
-    decision = evaluate(parse_situation({"sector": "general", ...}))
-    decision.to_json()  # the JSON contract, with trace and explanations
+decision = evaluate(parse_situation({"sector": "general", ...}))
+decision.to_json()  # the JSON contract, with trace and explanations
 """
 
 from bonnefoi.rules.catalogue import load_catalogue
@@ -12,7 +12,7 @@ from bonnefoi.rules.situation import Situation, SituationError, parse_situation
 
 def rules_catalogue() -> list[dict]:
     """Every rule with its versions, conditions and legal references (JSON-ready)."""
-    from bonnefoi.rules.docs import rules_catalogue_json  # noqa: PLC0415
+    from bonnefoi.rules.docs import rules_catalogue_json
 
     return rules_catalogue_json()
 

@@ -5,6 +5,7 @@ load time, so a typo in a rule file fails the first test that imports the engine
 """
 
 import hashlib
+import itertools
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -190,7 +191,10 @@ def load_catalogue() -> Catalogue:
         for flag_id, spec in raw_conditions["flag"].items()
     }
     raw_rules = _read("rules.toml")
-    rules = {rule_id: _rule(rule_id, spec, references, conditions, flags) for rule_id, spec in raw_rules["rule"].items()}
+    rules = {
+        rule_id: _rule(rule_id, spec, references, conditions, flags)
+        for rule_id, spec in raw_rules["rule"].items()
+    }
     for rule in rules.values():
         if rule.before_first_version:
             _require([rule.before_first_version], rules, "règle", f"règle {rule.id}")
@@ -254,9 +258,15 @@ def _rule(rule_id: str, spec: dict, references: dict, conditions: dict, flags: d
             )
         )
     versions.sort(key=lambda v: v.valid_from or date.min)
-    for earlier, later in zip(versions, versions[1:], strict=False):
-        if earlier.valid_to is None or later.valid_from is None or earlier.valid_to >= later.valid_from:
-            raise RuleDataError(f"règle {rule_id} : versions {earlier.id} et {later.id} se chevauchent")
+    for earlier, later in itertools.pairwise(versions):
+        if (
+            earlier.valid_to is None
+            or later.valid_from is None
+            or earlier.valid_to >= later.valid_from
+        ):
+            raise RuleDataError(
+                f"règle {rule_id} : versions {earlier.id} et {later.id} se chevauchent"
+            )
     return Rule(
         id=rule_id,
         regime=spec["regime"],

@@ -114,8 +114,8 @@ class Decision:
 
     def to_json(self) -> dict:
         """The full JSON contract form: decision, references, trace and explanations."""
-        from bonnefoi.rules.explain import explain  # noqa: PLC0415 (explain imports Decision)
-        from bonnefoi.rules.catalogue import load_catalogue  # noqa: PLC0415
+        from bonnefoi.rules.catalogue import load_catalogue
+        from bonnefoi.rules.explain import explain
 
         catalogue = load_catalogue()
         out = self.summary()

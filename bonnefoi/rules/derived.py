@@ -114,7 +114,10 @@ def _within_customs_recovery_period(ctx: Context) -> tuple:
     dates = ctx.situation.dates
     missing = tuple(
         name
-        for name, value in (("dates.error", dates.error), ("dates.regularisation", dates.regularisation))
+        for name, value in (
+            ("dates.error", dates.error),
+            ("dates.regularisation", dates.regularisation),
+        )
         if value is None
     )
     if missing:

@@ -95,7 +95,9 @@ def _apply_rule(catalogue: Catalogue, rule: Rule, ctx: Context) -> _RuleResult:
     # The date the law looks at is unknown: narrow by dates known to come before it.
     bounds = [d for d in (situation.get(n) for n in rule.lower_bounds) if d is not None]
     lower = max(bounds) if bounds else None
-    candidates = [v for v in rule.versions if lower is None or v.valid_to is None or v.valid_to >= lower]
+    candidates = [
+        v for v in rule.versions if lower is None or v.valid_to is None or v.valid_to >= lower
+    ]
     results = [_apply_version(rule, version, ctx) for version in candidates]
     first_from = rule.versions[0].valid_from
     if rule.before_first_version and (lower is None or (first_from and lower < first_from)):
@@ -147,10 +149,9 @@ def _version_step(rule: Rule, version: RuleVersion, fact, day, note=None) -> tup
 
 
 def _render_version_step(rule: Rule, version: RuleVersion, fact, day, note) -> TraceStep:
+    chosen = ""
     if day is not None:
         chosen = f" choisie d'après la {rule.date_label} ({day.strftime('%d/%m/%Y')})"
-    else:
-        chosen = ""
     return TraceStep(
         f"version:{version.id}",
         f"{rule.title} — version « {version.label} »{chosen}",
@@ -193,7 +194,9 @@ def _apply_version(rule: Rule, version: RuleVersion, ctx: Context) -> _RuleResul
     return _RuleResult(rule, version, value, steps, missing, flags, failed)
 
 
-def _decision(catalogue, ctx: Context, result: _RuleResult | None, steps, missing, flags) -> Decision:
+def _decision(
+    catalogue, ctx: Context, result: _RuleResult | None, steps, missing, flags
+) -> Decision:
     situation = ctx.situation
     notes = ctx.notes
     value = result.value if result else None
@@ -242,7 +245,9 @@ def _cited(result: _RuleResult | None, steps) -> tuple[str, ...] | None:
     if result is None or result.version is None:
         return None
     index = 0
-    while index < len(steps) and type(steps[index]) is tuple and steps[index][0] is _render_route_step:
+    while (
+        index < len(steps) and type(steps[index]) is tuple and steps[index][0] is _render_route_step
+    ):
         index += 1
     if index >= len(steps) or type(steps[index]) is not tuple:
         return None

@@ -69,9 +69,11 @@ def public_explanation(decision: Decision) -> str:
     if decision.effective_deadline:
         text = f"Le délai pour corriger se terminait le {_day(decision.effective_deadline)}"
         if decision.deadline_extension:
-            text += " (reporté au premier jour ouvré suivant : " + " ; ".join(
-                decision.deadline_extension
-            ) + ")"
+            text += (
+                " (reporté au premier jour ouvré suivant : "
+                + " ; ".join(decision.deadline_extension)
+                + ")"
+            )
         parts.append(text + ".")
     if sector is not None:
         parts.append(sector.principal)
@@ -102,11 +104,17 @@ def agent_explanation(decision: Decision) -> str:
     if decision.right_to_error_applies is None:
         verdict = "Indéterminé"
     else:
-        verdict = "Droit à l'erreur applicable" if decision.right_to_error_applies else "Droit à l'erreur non applicable"
+        verdict = (
+            "Droit à l'erreur applicable"
+            if decision.right_to_error_applies
+            else "Droit à l'erreur non applicable"
+        )
     sanction = decision.sanction.value if decision.sanction else "à déterminer"
     lines.append(f"{verdict} — régime {decision.regime or 'non déterminé'}, sanction : {sanction}.")
     if decision.rule_version:
-        lines.append(f"Version de règle : {decision.rule_version} (jeu de règles {decision.rules_version}).")
+        lines.append(
+            f"Version de règle : {decision.rule_version} (jeu de règles {decision.rules_version})."
+        )
     for number, step in enumerate(decision.trace, start=1):
         refs = ", ".join(_short_ref(catalogue.references[r]) for r in step.references)
         line = f"{number}. {step.label} : {_RESULT_WORDS[step.result]}"
@@ -117,7 +125,9 @@ def agent_explanation(decision: Decision) -> str:
         lines.append(line)
     if decision.missing_facts:
         lines.append(
-            "Faits manquants : " + ", ".join(f"{fact_label(n)} ({n})" for n in decision.missing_facts) + "."
+            "Faits manquants : "
+            + ", ".join(f"{fact_label(n)} ({n})" for n in decision.missing_facts)
+            + "."
         )
     if decision.missing_for_amounts:
         lines.append(

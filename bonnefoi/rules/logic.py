@@ -45,7 +45,7 @@ class Context:
         """(value, missing facts) of a derived fact, computed once per evaluation."""
         cached = self.derived_cache.get(name)
         if cached is None:
-            from bonnefoi.rules.derived import DERIVED  # noqa: PLC0415 (cycle: derived uses logic)
+            from bonnefoi.rules.derived import DERIVED
 
             cached = self.derived_cache[name] = DERIVED[name].compute(self)
         return cached
@@ -87,7 +87,7 @@ def _compile_leaf(spec: Mapping) -> Expression:
         operand = frozenset(operand)
     compare = _OPERATORS[op_name]
     if isinstance(name, str) and name.startswith("derived."):
-        from bonnefoi.rules.derived import DERIVED  # noqa: PLC0415
+        from bonnefoi.rules.derived import DERIVED
 
         if name not in DERIVED:
             raise RuleDataError(f"Fait dérivé inconnu : {name}")

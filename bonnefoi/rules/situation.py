@@ -163,7 +163,9 @@ def _date(value):
 
 
 def _bad_date(value):
-    raise ValueError(f"Date attendue au format AAAA-MM-JJ, par exemple 2025-03-14 (reçu {value!r}).")
+    raise ValueError(
+        f"Date attendue au format AAAA-MM-JJ, par exemple 2025-03-14 (reçu {value!r})."
+    )
 
 
 def _count(value):

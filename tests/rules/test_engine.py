@@ -33,7 +33,7 @@ def test_engine_imports_no_django():
         f"r.evaluate(r.parse_situation({GRANTED_GENERAL!r})).to_json();"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'django', 'rest_framework'}))"
     )
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 (fixed arguments: this interpreter and our code)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
     )
     assert out.stdout.strip() == "[]"
@@ -51,20 +51,36 @@ def test_engine_imports_no_django():
         ({"tax_shortfall_eur": "-3"}, "tax_shortfall_eur", "positif"),
         ({"tax_shortfall_eur": "12.345"}, "tax_shortfall_eur", "Deux décimales"),
         ({"tax_shortfall_eur": "NaN"}, "tax_shortfall_eur", "positif"),
-        ({"regularising_payment_pct_of_initial": 150}, "regularising_payment_pct_of_initial", "100"),
+        (
+            {"regularising_payment_pct_of_initial": 150},
+            "regularising_payment_pct_of_initial",
+            "100",
+        ),
         ({"days_late": -1}, "days_late", "entier positif"),
         ({"days_late": True}, "days_late", "entier positif"),
         ({"location": {"department": "99"}}, "location.department", "département"),
         ({"location": "57"}, "location", "objet JSON"),
         ({"deadline_rule": "30 jours"}, "deadline_rule", "P30D"),
-        ({"first_time": True, "previous_error_same_rule": True}, "previous_error_same_rule", "Contradiction"),
+        (
+            {"first_time": True, "previous_error_same_rule": True},
+            "previous_error_same_rule",
+            "Contradiction",
+        ),
         (
             {"dates": {"invitation": "2025-03-10", "deadline_stated": "2025-03-01"}},
             "dates.deadline_stated",
             "précède",
         ),
-        ({"dates": {"deadline": "2025-03-10", "deadline_stated": "2025-03-11"}}, "dates.deadline", "différentes"),
-        ({"dates": {"error": "2025-03-10", "regularisation": "2025-03-01"}}, "dates.regularisation", "précéder"),
+        (
+            {"dates": {"deadline": "2025-03-10", "deadline_stated": "2025-03-11"}},
+            "dates.deadline",
+            "différentes",
+        ),
+        (
+            {"dates": {"error": "2025-03-10", "regularisation": "2025-03-01"}},
+            "dates.regularisation",
+            "précéder",
+        ),
     ],
 )
 def test_bad_input_gets_a_french_message_on_its_field(data, field, words):
@@ -144,7 +160,9 @@ def test_every_condition_reference_and_flag_of_the_data_is_used():
 def test_every_reference_says_where_it_comes_from():
     """Law as data: each reference has a code, an article and a URL; unverified ones say why."""
     for ref in load_catalogue().references.values():
-        assert ref.code and ref.article and ref.url.startswith("http")
+        assert ref.code
+        assert ref.article
+        assert ref.url.startswith("http")
         if ref.unverified:
             assert ref.note
 
@@ -184,10 +202,14 @@ def test_a_new_rule_version_is_a_data_change(tmp_path, monkeypatch):
             "tax_shortfall_eur": "1000",
             "months_of_interest": 10,
         }
-        later = evaluate(parse_situation({**base, "dates": {"rectifying_declaration": "2030-02-01"}}))
+        later = evaluate(
+            parse_situation({**base, "dates": {"rectifying_declaration": "2030-02-01"}})
+        )
         assert later.rule_version == "cgi-1727-v@2030-01-01"
         assert later.interest.amount_eur == Decimal("8.00")
-        earlier = evaluate(parse_situation({**base, "dates": {"rectifying_declaration": "2025-02-01"}}))
+        earlier = evaluate(
+            parse_situation({**base, "dates": {"rectifying_declaration": "2025-02-01"}})
+        )
         assert earlier.rule_version == "cgi-1727-v@2018-08-11"
     finally:
         load_catalogue.cache_clear()

@@ -14,8 +14,8 @@ from bonnefoi.rules.enums import (
     PriorAdministrationAct,
     Regularisation,
     SanctionNature,
-    Sector,
     SanctionOutcome,
+    Sector,
 )
 
 SETTINGS = settings(
@@ -68,7 +68,9 @@ _FACTS = {
     "corrected_at_first_following_deadline": _flag,
     "complement_paid_same_deadline": _flag,
     "corrected_at_nearest_deadline_after_discovery": _flag,
-    "regularising_payment_pct_of_initial": st.decimals(min_value=0, max_value=100, places=2).map(str),
+    "regularising_payment_pct_of_initial": st.decimals(min_value=0, max_value=100, places=2).map(
+        str
+    ),
     "majorations_below_pmss": _flag,
     "omitted_employee": _flag,
     "repeated_pay_inaccuracies": _flag,
