@@ -42,6 +42,7 @@ quality: install
 bench: install
 	$(UV) run --locked --group bench python benchmarks/structure_tree.py
 	scripts/with-postgres.sh $(UV) run --locked --group bench python benchmarks/structure_tree.py
+	$(UV) run --locked --group bench python benchmarks/right_to_error.py
 
 clean:
 	rm -rf var/*.sqlite3* var/static var/screenshots

@@ -267,6 +267,11 @@ def _rule(rule_id: str, spec: dict, references: dict, conditions: dict, flags: d
             raise RuleDataError(
                 f"règle {rule_id} : versions {earlier.id} et {later.id} se chevauchent"
             )
+    if versions[0].valid_from is not None and not spec.get("before_first_version"):
+        raise RuleDataError(
+            f"règle {rule_id} : aucune version avant le {versions[0].valid_from} "
+            "et pas de règle de repli (before_first_version)"
+        )
     return Rule(
         id=rule_id,
         regime=spec["regime"],

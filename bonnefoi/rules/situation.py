@@ -171,7 +171,7 @@ def _bad_date(value):
 def _count(value):
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100_000:
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) <= 6:
+    if isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= 6:
         return int(value)
     raise ValueError(f"Nombre entier positif ou nul attendu (reçu {value!r}).")
 

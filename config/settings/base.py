@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "bonnefoi.core",
     "bonnefoi.accounts",
     "bonnefoi.structures",
+    "bonnefoi.right_to_error",
 ]
 
 MIDDLEWARE = [

@@ -263,3 +263,25 @@ def test_deadline_dates_computed_by_the_calendar():
     assert decision.effective_deadline == date(2025, 12, 29)
     assert decision.right_to_error_applies is True
     assert decision.deadline_extension
+
+
+@pytest.mark.parametrize(
+    "day", ["1990-01-01", "2016-01-01", "2018-08-11", "2018-08-12", "2019-12-31", "2031-01-01"]
+)
+@pytest.mark.parametrize("sector", sorted(load_catalogue().sectors))
+def test_every_sector_answers_on_any_date(sector, day):
+    """Each rule has a version (or a fallback rule) at every date: no date makes the engine
+    fail, whatever the sector and the route (tax during an audit included)."""
+    every_date = dict.fromkeys(
+        ("error", "regularisation", "sanction_decision", "rectifying_declaration", "request"), day
+    )
+    for act, kind in (("none", "material_error"), ("demande_L10", "late_payment")):
+        data = {
+            "sector": sector,
+            "error_kind": kind,
+            "prior_administration_act": act,
+            "dates": every_date,
+        }
+        decision = evaluate(parse_situation(data))
+        assert decision.rule is not None
+        decision.to_json()
