@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("bonnefoi.core.urls")),
     path("", include("bonnefoi.accounts.urls")),
+    path("droit-a-l-erreur/", include("bonnefoi.right_to_error.urls")),
     path("espace-agent/", include("bonnefoi.structures.urls")),
     path("api/v1/", include("config.api_urls")),
     path("gestion/", admin.site.urls),

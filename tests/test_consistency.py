@@ -11,12 +11,18 @@ PUBLIC_ROUTES = {
     "donnees-personnelles/",
     "plan-du-site/",
     "connexion/",
+    "droit-a-l-erreur/verifier",
+    "droit-a-l-erreur/verifier/resultat",
+    "droit-a-l-erreur/regles",
     # DRF views opt out of the login redirect and enforce IsAuthenticated themselves (403 JSON).
     "api/v1/^structures/$",
     "api/v1/^structures/(?P<pk>[^/.]+)/$",
     "api/v1/^agents/$",
     "api/v1/^agents/(?P<pk>[^/.]+)/$",
     "api/v1/schema/",
+    # Public right-to-error API: anonymous by design (AllowAny, no session), throttled per IP.
+    "api/v1/right-to-error/evaluate",
+    "api/v1/right-to-error/rules",
 }
 
 
