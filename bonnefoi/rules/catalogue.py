@@ -115,6 +115,7 @@ class Rule:
 class Route:
     when: Expression | None
     rule_id: str
+    label: str | None = None  # when the sector has several routes: which case, in French
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +203,16 @@ def load_catalogue() -> Catalogue:
     for sector_id, spec in raw_rules["sector"].items():
         Sector(sector_id)  # a sector in the data must exist in the JSON contract
         routes = tuple(
-            Route(compile_expression(route["when"]) if "when" in route else None, route["rule"])
+            Route(
+                compile_expression(route["when"]) if "when" in route else None,
+                route["rule"],
+                route.get("label"),
+            )
             for route in spec["routes"]
         )
         _require([route.rule_id for route in routes], rules, "règle", f"secteur {sector_id}")
+        if len(routes) > 1 and not all(route.label for route in routes):
+            raise RuleDataError(f"secteur {sector_id} : chaque orientation doit avoir un libellé")
         sectors[sector_id] = SectorRules(sector_id, spec["label"], routes, spec["principal"])
     missing_sectors = {s.value for s in Sector} - set(sectors)
     if missing_sectors:

@@ -71,9 +71,12 @@ def _computed_timeliness(ctx: Context) -> tuple:
         ctx.notes["deadline"] = computed
         return dates.regularisation <= computed.end, ()
     # Unknown department: the answer stands only if every holiday zone gives the same one.
-    outcomes = {dates.regularisation <= _deadline_for(ctx, zone).end for zone in _ALL_ZONES}
+    deadlines = [_deadline_for(ctx, zone) for zone in _ALL_ZONES]
+    outcomes = {dates.regularisation <= computed.end for computed in deadlines}
     if len(outcomes) == 1:
         ctx.notes["deadline_zone_unknown"] = True
+        if len({computed.end for computed in deadlines}) == 1:
+            ctx.notes["deadline"] = deadlines[0]  # same last day in every holiday zone
         return outcomes.pop(), ()
     return None, ("location.department",)
 

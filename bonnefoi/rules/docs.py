@@ -63,6 +63,14 @@ def sectors_json() -> list[dict]:
             "id": sector.id,
             "label": sector.label,
             "rules": [route.rule_id for route in sector.routes],
+            "routes": [
+                {
+                    "rule": route.rule_id,
+                    "when": route.label,
+                    "test": route.when.text if route.when else None,
+                }
+                for route in sector.routes
+            ],
             "principal": sector.principal,
         }
         for sector in catalogue.sectors.values()

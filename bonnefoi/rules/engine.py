@@ -111,7 +111,9 @@ def _apply_rule(catalogue: Catalogue, rule: Rule, ctx: Context) -> _RuleResult:
         latest.steps.insert(0, _version_step(rule, latest.version, None, None, note))
         return latest
     asked = [n for n in (rule.ask or rule.selected_by) if situation.get(n) is None]
-    missing = list(dict.fromkeys([*asked, *(m for r in results for m in r.missing)]))
+    # Facts of the conditions first, then the date that picks the version: people are asked
+    # "have you corrected it?" before "when?".
+    missing = list(dict.fromkeys([*(m for r in results for m in r.missing), *asked]))
     step = TraceStep(
         "version",
         f"Version de la règle « {rule.title} » : dépend de la {rule.date_label}, inconnue",

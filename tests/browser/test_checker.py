@@ -28,16 +28,13 @@ def test_checker_walkthrough_with_going_back_and_changing_an_answer(checked_page
 
     choose(page, "Une autre administration de l'État")
     continue_(page)
-    page.get_by_label("À quelle date avez-vous corrigé votre erreur ?").fill("2025-04-10")
-    continue_(page)
-    checked_page.assert_clean("checker-question-date")
     choose(page, "Une pénalité ou une majoration")
     continue_(page)
     choose(page, "Aucun de ces domaines")
     continue_(page)
     choose(page, "Une erreur matérielle")
     continue_(page)
-    assert "Question 6" in page.locator(".fr-stepper").inner_text()
+    assert "Question 5" in page.locator(".fr-stepper").inner_text()
 
     page.get_by_role("link", name="Précédent").click()
     page.wait_for_load_state("load")
@@ -54,6 +51,9 @@ def test_checker_walkthrough_with_going_back_and_changing_an_answer(checked_page
     choose(page, "Oui, c'est la première fois")
     continue_(page)
     choose(page, "Oui, de moi-même")
+    continue_(page)
+    page.get_by_label("À quelle date avez-vous corrigé votre erreur ?").fill("2025-04-10")
+    checked_page.assert_clean("checker-question-date")
     continue_(page)
 
     assert "/droit-a-l-erreur/verifier/resultat?" in page.url

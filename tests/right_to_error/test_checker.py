@@ -196,15 +196,15 @@ def test_going_back_shows_the_previous_answer_and_keeps_the_later_ones(client):
     """ "Précédent" shows the previous question with its answer selected; changing an earlier
     answer keeps the later answers that still matter and asks only what is newly needed."""
     response = client.get(CHECKER)
-    for fact in ("sector", "dates.regularisation", "sanction_nature"):
+    for fact in ("sector", "sanction_nature", "exception_category"):
         assert page(response).fact == fact
         response = submit(client, response, GENERAL[fact])
     assert "Question 4" in text(response)
     response = client.get(page(response).links["Précédent"])
-    assert page(response).fact == "sanction_nature"
-    assert page(response).checked == {"sanction_nature": "administrative_pecuniary"}
+    assert page(response).fact == "exception_category"
+    assert page(response).checked == {"exception_category": "none"}
     response = client.get(page(response).links["Précédent"])
-    assert page(response).values == {"dates.regularisation": "2025-04-10"}
+    assert page(response).checked == {"sanction_nature": "administrative_pecuniary"}
 
     result, _asked = run(client, GENERAL)
     response = client.get(page(result).links["Modifier : Nature de l'erreur"])
@@ -222,18 +222,18 @@ def test_dont_know_ends_on_an_indeterminate_result_listing_the_missing_fact(clie
     """ "Je ne sais pas" ends on the result: no answer yet, the missing fact named, and the fact is
     kept in the URL as unknown so it is not asked again."""
     response = submit(client, client.get(CHECKER), "general")
-    assert page(response).fact == "dates.regularisation"
+    assert page(response).fact == "sanction_nature"
     response = client.get(page(response).links["Je ne sais pas"], follow=True)
     assert response.status_code == 200
     html = text(response)
     assert "Nous ne pouvons pas encore répondre" in html
-    assert "Date de la régularisation" in html
+    assert "Nature de la sanction envisagée" in html
     assert "vous avez répondu « Je ne sais pas »" in html
     query = dict(parse_qsl(urlsplit(final_url(response)).query, keep_blank_values=True))
-    assert query == {"sector": "general", "dates.regularisation": ""}
+    assert query == {"sector": "general", "sanction_nature": ""}
 
     response = client.get(page(response).links["Continuer le questionnaire"])
-    assert page(response).fact == "sanction_nature"
+    assert page(response).fact == "exception_category"
 
 
 @pytest.mark.django_db
@@ -248,7 +248,12 @@ def test_unknown_deadline_date_is_asked_as_a_deadline_instead(client):
         "dates.invitation": "2025-03-14",
     }
     response, asked = run(client, answers)
-    assert asked[-3:] == ["dates.deadline_stated", "deadline_rule", "dates.invitation"]
+    assert asked[-4:] == [
+        "dates.deadline_stated",
+        "deadline_rule",
+        "dates.invitation",
+        "dates.regularisation",
+    ]
     assert "Le droit à l'erreur s'applique" in text(response)
 
 
@@ -281,7 +286,9 @@ def test_deadline_on_a_local_holiday_asks_the_department_and_shows_the_deadline(
 def test_an_impossible_date_is_refused_in_french_and_kept(client):
     """An impossible date re-renders the same question with HTTP 400, the French message in DSFR
     error style tied to the field, and the typed value kept."""
-    response = submit(client, client.get(CHECKER), "general")
+    before_the_date = {k: v for k, v in GENERAL.items() if k != "dates.regularisation"}
+    response = client.get(CHECKER, before_the_date)
+    assert page(response).fact == "dates.regularisation"
     response = submit(client, response, "2025-02-30")
     assert response.status_code == 400
     html = response.content.decode()
