@@ -67,3 +67,14 @@ def test_every_sector_says_which_rule_applies(rules_page):
         assert sector["principal"] in text
         for rule_id in sector["rules"]:
             assert f'href="#{rule_id}"' in text
+
+
+@pytest.mark.django_db
+def test_sectors_with_several_rules_say_when_each_applies(client):
+    """Where a sector has several rules (tax, Urssaf), the page says in which case each one
+    answers, from the route labels of the rule data."""
+    html = unescape(client.get("/droit-a-l-erreur/regles").content.decode())
+    for sector in sectors_json():
+        for route in sector["routes"]:
+            if len(sector["routes"]) > 1:
+                assert route["when"] in html

@@ -218,7 +218,13 @@ def _rules_context() -> dict:
     rules_data = rules_catalogue_json()
     titles = {rule["id"]: rule["title"] for rule in rules_data}
     sectors = [
-        {**sector, "rules": [{"id": rid, "title": titles[rid]} for rid in sector["rules"]]}
+        {
+            **sector,
+            "rules": [
+                {"id": route["rule"], "title": titles[route["rule"]], "when": route["when"]}
+                for route in sector["routes"]
+            ],
+        }
         for sector in sectors_json()
     ]
     used_by = {sector["id"]: set(sector["rules"]) for sector in sectors_json()}
