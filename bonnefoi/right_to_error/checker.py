@@ -18,8 +18,7 @@ from decimal import Decimal
 from functools import cache
 
 from bonnefoi.rules import Decision, SituationError, evaluate, load_catalogue, parse_situation
-from bonnefoi.rules import situation as contract
-from bonnefoi.rules.situation import CONVERTERS, FIELD_NAMES, to_json_value
+from bonnefoi.rules.situation import FIELD_KINDS, FIELD_NAMES, to_json_value
 
 UNKNOWN = ""  # the answer "je ne sais pas"
 EDIT_PARAM = "modifier"  # show this question again, with its answer pre-selected
@@ -30,14 +29,16 @@ MISSING_ANSWER = "Répondez à la question, ou choisissez « Je ne sais pas »."
 UNKNOWN_CHOICE = "Cette réponse ne fait pas partie des choix proposés : choisissez-en une."
 TOO_LONG = "Réponse trop longue."
 
+# How each type of contract field is asked (booleans, closed lists and delays as choices).
 _KINDS = {
-    contract._bool: "choice",
-    contract._date: "date",
-    contract._count: "count",
-    contract._amount: "amount",
-    contract._percentage: "percentage",
-    contract._department: "department",
-    contract._deadline_rule: "choice",
+    "boolean": "choice",
+    "enum": "choice",
+    "deadline_rule": "choice",
+    "date": "date",
+    "count": "count",
+    "amount": "amount",
+    "percentage": "percentage",
+    "department": "department",
 }
 # A consistency error reported on a fact filled from another name (the alias) belongs to it.
 _ALIASES = {"dates.deadline_stated": "dates.deadline", "first_time": "previous_error_same_rule"}
@@ -81,8 +82,7 @@ class Question:
 @cache
 def question(fact: str) -> Question:
     info = load_catalogue().facts[fact]
-    converter = CONVERTERS[fact]
-    kind = _KINDS.get(converter, "choice")  # the remaining converters are closed lists (enums)
+    kind = _KINDS[FIELD_KINDS[fact]]
     return Question(
         fact=fact,
         label=info.label[:1].upper() + info.label[1:],
@@ -124,7 +124,7 @@ def _prepare(fact: str, raw: str):
     if kind == "choice" and fact != "deadline_rule":
         if value not in dict(question(fact).choices):
             raise ValueError(UNKNOWN_CHOICE)
-        if CONVERTERS[fact] is contract._bool:
+        if FIELD_KINDS[fact] == "boolean":
             return value == "true"
         return value
     if kind == "date" and (match := _FRENCH_DATE.match(value)):

@@ -1,6 +1,6 @@
 """OpenAPI (drf-spectacular) schemas of the right-to-error API, generated from the rule data.
 
-The situation schema lists every field of the JSON contract (bonnefoi.rules.situation.CONVERTERS)
+The situation schema lists every field of the JSON contract (bonnefoi.rules.situation.FIELD_KINDS)
 with its French label from facts.toml: a field added to the engine shows up here by itself.
 """
 
@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 
 from bonnefoi.rules import evaluate, load_catalogue, parse_situation
 from bonnefoi.rules.enums import SanctionOutcome
-from bonnefoi.rules.situation import CONVERTERS
+from bonnefoi.rules.situation import FIELD_KINDS
 
 EVALUATE_DESCRIPTION = (
     "Reçoit une *situation* (les faits, tous facultatifs : un fait inconnu s'omet ou vaut null) "
@@ -20,20 +20,20 @@ EVALUATE_DESCRIPTION = (
     "nombre de requêtes limité par adresse IP."
 )
 
-# Accepted shape of each converter of the engine, keyed by the converter's function name.
+# Accepted shape of each type of field of the contract (FIELD_KINDS).
 _DEPARTMENT_PATTERN = r"^(0?[1-9]|1[0-9]|2[1-9AaBb]|[3-8][0-9]|9[0-5]|97[1-46-8])$"
 _KIND_SCHEMAS = {
-    "_bool": {"type": "boolean"},
-    "_date": {"type": "string", "format": "date", "example": "2025-03-14"},
-    "_count": {"type": "integer", "minimum": 0, "maximum": 100_000},
-    "_amount": {
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date", "example": "2025-03-14"},
+    "count": {"type": "integer", "minimum": 0, "maximum": 100_000},
+    "amount": {
         "type": "string",
         "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$",
         "example": "1234.56",
     },
-    "_percentage": {"type": "number", "minimum": 0, "maximum": 100},
-    "_department": {"type": "string", "pattern": _DEPARTMENT_PATTERN, "example": "57"},
-    "_deadline_rule": {
+    "percentage": {"type": "number", "minimum": 0, "maximum": 100},
+    "department": {"type": "string", "pattern": _DEPARTMENT_PATTERN, "example": "57"},
+    "deadline_rule": {
         "type": "string",
         "pattern": r"^(none|next_declaration|[Pp][1-9][0-9]{0,3}[DdMm])$",
         "example": "P30D",
@@ -41,17 +41,16 @@ _KIND_SCHEMAS = {
 }
 
 
-def _field_schema(name: str, converter, fact) -> dict:
-    kind = converter.__name__
+def _field_schema(name: str, kind: str, fact) -> dict:
     if kind in _KIND_SCHEMAS:
         schema = dict(_KIND_SCHEMAS[kind])
     else:  # closed list (enum): the values are the French-labelled choices of facts.toml
         schema = {"type": "string", "enum": [*fact.choices, None]}
     description = fact.label[:1].upper() + fact.label[1:] + "."
-    if fact.choices and kind != "_bool":
+    if fact.choices and kind != "boolean":
         choices = " ; ".join(f"`{value}` : {label}" for value, label in fact.choices.items())
         description += f" Valeurs : {choices}."
-    if kind == "_amount":
+    if kind == "amount":
         description += " En euros, chaîne décimale (un nombre JSON est aussi accepté)."
     if fact.help:
         description += f" {fact.help}"
@@ -63,8 +62,8 @@ def situation_schema() -> dict:
     facts = load_catalogue().facts
     properties: dict = {}
     nested: dict[str, dict] = {}
-    for name, converter in CONVERTERS.items():
-        field = _field_schema(name, converter, facts[name])
+    for name, kind in FIELD_KINDS.items():
+        field = _field_schema(name, kind, facts[name])
         if "." in name:
             parent, leaf = name.split(".", 1)
             nested.setdefault(parent, {})[leaf] = field

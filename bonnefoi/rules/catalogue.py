@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bonnefoi.rules.enums import SanctionOutcome, Sector
 from bonnefoi.rules.logic import Expression, RuleDataError, compile_expression
-from bonnefoi.rules.situation import FIELD_NAMES
+from bonnefoi.rules.situation import ENUM_VALUES, FIELD_KINDS, FIELD_NAMES
 
 DATA_DIR = Path(__file__).parent / "data"
 _DATA_FILES = ("references.toml", "conditions.toml", "rules.toml", "facts.toml")
@@ -312,4 +312,10 @@ def _facts(raw: dict) -> dict[str, FactInfo]:
     undocumented = set(FIELD_NAMES) - set(facts)
     if undocumented:
         raise RuleDataError(f"facts.toml : faits sans libellé {sorted(undocumented)}")
+    for name, values in ENUM_VALUES.items():
+        if set(facts[name].choices) != set(values):
+            raise RuleDataError(f"facts.toml : les choix de {name} diffèrent de ses valeurs")
+    for name, kind in FIELD_KINDS.items():
+        if kind == "boolean" and set(facts[name].choices) != {"true", "false"}:
+            raise RuleDataError(f"facts.toml : {name} doit libeller true et false")
     return facts

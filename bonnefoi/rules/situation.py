@@ -273,7 +273,34 @@ CONVERTERS: dict[str, Callable] = {
     "payment_of_duties_and_interest": _bool,
 }
 FIELD_NAMES: tuple[str, ...] = tuple(CONVERTERS)
-_TRUE_FALSE_FIELDS = frozenset(name for name, convert in CONVERTERS.items() if convert is _bool)
+_KIND_OF_CONVERTER = {
+    _bool: "boolean",
+    _date: "date",
+    _count: "count",
+    _amount: "amount",
+    _percentage: "percentage",
+    _department: "department",
+    _deadline_rule: "deadline_rule",
+}
+# The type of each field of the contract: boolean, date, count, amount, percentage,
+# department, deadline_rule or enum (then ENUM_VALUES lists its values).
+FIELD_KINDS: dict[str, str] = {
+    name: _KIND_OF_CONVERTER.get(convert, "enum") for name, convert in CONVERTERS.items()
+}
+ENUM_VALUES: dict[str, tuple[str, ...]] = {
+    name: tuple(member.value for member in enum_cls)
+    for name, enum_cls in (
+        ("sector", Sector),
+        ("error_kind", ErrorKind),
+        ("sanction_nature", SanctionNature),
+        ("regularised", Regularisation),
+        ("exception_category", ExceptionCategory),
+        ("prior_administration_act", PriorAdministrationAct),
+        ("payment", Payment),
+        ("duty_kind", DutyKind),
+    )
+}
+_TRUE_FALSE_FIELDS = frozenset(name for name, kind in FIELD_KINDS.items() if kind == "boolean")
 _TOP_CONVERTERS = {name: convert for name, convert in CONVERTERS.items() if "." not in name}
 _NESTED = {"location": Location, "dates": Dates}
 
