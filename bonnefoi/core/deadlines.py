@@ -196,18 +196,22 @@ _LEGAL_RULES = {
 }
 
 
-def _legal_basis(unit: str) -> tuple[dict, ...]:
+@lru_cache(maxsize=None)
+def _legal_basis(unit: str) -> tuple[MappingProxyType, ...]:
+    """The CPC articles behind a deadline, shared and read-only (deadlines are cached)."""
     keys = ("640", f"641-{unit}", "642")
     return tuple(
-        {
-            "code": "Code de procédure civile",
-            "article": key.split("-")[0],
-            "rule": _LEGAL_RULES[key],
-            "version_date": None,
-            "url": _CPC_URL,
-            "verified": False,
-            "note": _ANALOGY,
-        }
+        MappingProxyType(
+            {
+                "code": "Code de procédure civile",
+                "article": key.split("-")[0],
+                "rule": _LEGAL_RULES[key],
+                "version_date": None,
+                "url": _CPC_URL,
+                "verified": False,
+                "note": _ANALOGY,
+            }
+        )
         for key in keys
     )
 
@@ -222,7 +226,7 @@ class Deadline:
     extended: bool
     reasons: tuple[str, ...]
     zone: Zone
-    legal_basis: tuple[dict, ...] = field(hash=False)
+    legal_basis: tuple[MappingProxyType, ...] = field(hash=False)
 
 
 def add_months(day: date, months: int) -> date:

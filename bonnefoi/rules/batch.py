@@ -6,6 +6,7 @@ rows. A row that fails validation yields ``{"line": n, "errors": {...}}`` and th
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 from bonnefoi.rules.engine import evaluate
@@ -28,36 +29,81 @@ def evaluate_lines(lines: Iterable[str], fmt: str = "jsonl", full: bool = False)
     """Yield one JSON line per situation (the compact decision, or the full one with ``full``)."""
     if fmt not in FORMATS:
         raise ValueError(f"Format inconnu {fmt!r} : « jsonl » ou « csv ».")
-    rows = _csv_rows(lines) if fmt == "csv" else _jsonl_rows(lines)
-    dumps = json.dumps
+    if fmt == "jsonl" and not full:
+        return _compact_jsonl(lines)
+    return _evaluate_rows(_csv_rows(lines) if fmt == "csv" else _jsonl_rows(lines), full)
+
+
+def _evaluate_rows(rows: Iterator[tuple], full: bool) -> Iterator[str]:
     for number, row, error in rows:
         if error is not None:
-            yield dumps({"line": number, "errors": error}, ensure_ascii=False)
+            yield _error_line(number, error)
             continue
         try:
             decision = evaluate(parse_situation(row))
         except SituationError as exc:
-            yield dumps({"line": number, "errors": exc.errors}, ensure_ascii=False)
+            yield _error_line(number, exc.errors)
             continue
         if full:
             out = decision.to_json()
             out["line"] = number
-            yield dumps(out, ensure_ascii=False)
+            yield json.dumps(out, ensure_ascii=False)
         else:
-            out = decision.summary()
-            out["line"] = number
-            yield dumps(out)  # compact form: ASCII-only keys and values
+            yield decision.summary_json(number)
+
+
+def _error_line(number: int, errors: dict) -> str:
+    return json.dumps({"line": number, "errors": errors}, ensure_ascii=False)
+
+
+def _compact_jsonl(lines: Iterable[str]) -> Iterator[str]:
+    """JSON Lines in, compact decisions out: the batch hot path, in one loop (no row tuples).
+
+    Same result as ``_evaluate_rows(_jsonl_rows(lines), full=False)``; a test checks it.
+    """
+    match_blank = _BLANK.match
+    scan = _scan
+    for number, line in enumerate(lines, start=1):
+        start = match_blank(line).end()
+        if start == len(line):
+            continue
+        try:
+            # Same parser as json.loads without its Python wrapper; anything odd (bad JSON,
+            # trailing text) goes through json.loads for its exact message.
+            row, end = scan(line, start)
+            if match_blank(line, end).end() != len(line):
+                raise ValueError
+        except (StopIteration, ValueError):
+            row, error = _loads_or_error(line)
+            if error is not None:
+                yield _error_line(number, error)
+                continue
+        try:
+            decision = evaluate(parse_situation(row))
+        except SituationError as exc:
+            yield _error_line(number, exc.errors)
+            continue
+        yield decision.summary_json(number)
+
+
+def _loads_or_error(line: str) -> tuple:
+    try:
+        return json.loads(line), None
+    except json.JSONDecodeError as exc:
+        return None, {"ligne": [f"JSON invalide (colonne {exc.colno}) : {exc.msg}."]}
+
+
+_scan = json.JSONDecoder().scan_once  # the C scanner json.loads ends up calling
+_BLANK = re.compile(r"\s*")
 
 
 def _jsonl_rows(lines: Iterable[str]) -> Iterator[tuple]:
-    loads = json.loads
+    match_blank = _BLANK.match
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
+        if match_blank(line).end() == len(line):
             continue
-        try:
-            yield number, loads(line), None
-        except json.JSONDecodeError as exc:
-            yield number, None, {"ligne": [f"JSON invalide (colonne {exc.colno}) : {exc.msg}."]}
+        row, error = _loads_or_error(line)
+        yield number, row, error
 
 
 def _csv_rows(lines: Iterable[str]) -> Iterator[tuple]:

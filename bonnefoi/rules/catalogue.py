@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from bonnefoi.rules.decision import SAFE_ID
 from bonnefoi.rules.enums import SanctionOutcome, Sector
 from bonnefoi.rules.logic import Expression, RuleDataError, compile_expression
 from bonnefoi.rules.situation import ENUM_VALUES, FIELD_KINDS, FIELD_NAMES
@@ -86,6 +87,14 @@ class RuleVersion:
     # article_prefixes[k]: references cited by the version step and its first k conditions
     # (precomputed: the batch path reads it instead of walking the trace).
     article_prefixes: tuple[tuple[str, ...], ...] = ()
+    checks: tuple = ()  # (condition, its compiled test): what the engine loops over
+    flag_checks: tuple = ()  # (flag id, raised only when granted, compiled test)
+
+    def __post_init__(self):
+        checks = tuple((c, c.test.evaluate) for c in self.conditions)
+        object.__setattr__(self, "checks", checks)
+        flag_checks = tuple((f.id, f.on == "granted", f.when.evaluate) for f in self.flags)
+        object.__setattr__(self, "flag_checks", flag_checks)
 
     def valid_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (
@@ -218,6 +227,7 @@ def load_catalogue() -> Catalogue:
     if missing_sectors:
         raise RuleDataError(f"Secteurs sans règles : {sorted(missing_sectors)}")
     facts = _facts(_read("facts.toml"))
+    _check_identifiers(references, conditions, flags, rules, sectors)
     digest = hashlib.sha256()
     for name in _DATA_FILES:
         digest.update((DATA_DIR / name).read_bytes())
@@ -232,6 +242,17 @@ def load_catalogue() -> Catalogue:
         ruleset_date=ruleset_date,
         version=f"{ruleset_date.isoformat()}+{digest.hexdigest()[:10]}",
     )
+
+
+def _check_identifiers(*tables) -> None:
+    """Ids end up unescaped in batch output (Decision.summary_json): keep them plain."""
+    names = [key for table in tables for key in table]
+    names += [v.id for rule in tables[3].values() for v in rule.versions]
+    names += [rule.regime for rule in tables[3].values()]
+    names += list(FIELD_NAMES)
+    bad = [name for name in names if not SAFE_ID.match(name)]
+    if bad:
+        raise RuleDataError(f"Identifiants avec des caractères non admis : {bad}")
 
 
 def _rule(rule_id: str, spec: dict, references: dict, conditions: dict, flags: dict) -> Rule:

@@ -39,7 +39,7 @@ def _deadline_for(ctx: Context, zone: Zone) -> Deadline:
     )
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _cached_deadline(invitation: date | None, stated: date | None, rule: str | None, zone: Zone):
     """Deadlines are pure functions of these four values: batches repeat them a lot."""
     if stated is not None:

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from bonnefoi.rules.catalogue import Catalogue, Rule, RuleVersion, load_catalogue
 from bonnefoi.rules.decision import Decision, Interest, TraceStep
 from bonnefoi.rules.logic import Context
-from bonnefoi.rules.situation import Situation
+from bonnefoi.rules.situation import GETTERS, Situation
 
 _CENT = Decimal("0.01")
 _HUNDRED = Decimal(100)
@@ -28,6 +28,7 @@ class _RuleResult:
     missing: list[str]
     flags: list[str]
     failed: str | None
+    cited: tuple[str, ...] | None = None  # references of the trace, when known without it
 
 
 def evaluate(situation: Situation) -> Decision:
@@ -37,8 +38,12 @@ def evaluate(situation: Situation) -> Decision:
     if situation.sector is None:
         return _decision(catalogue, ctx, None, [], ["sector"], [])
     sector = catalogue.sectors[situation.sector]
+    routes = sector.routes
+    if len(routes) == 1 and routes[0].when is None:  # most sectors: one rule, no choice
+        result = _apply_rule(catalogue, catalogue.rules[routes[0].rule_id], ctx)
+        return _decision(catalogue, ctx, result, result.steps, result.missing, result.flags)
     rule_id, route_missing, route_facts = None, [], []
-    for route in sector.routes:
+    for route in routes:
         if route.when is None:
             rule_id = route.rule_id
             break
@@ -49,17 +54,14 @@ def evaluate(situation: Situation) -> Decision:
             break
         if value is None:
             route_missing.extend(f for f in route.when.missing(ctx) if f not in route_missing)
-    steps = []
     if rule_id is None:
-        steps.append(
+        steps = [
             TraceStep("route", f"Secteur : {sector.label}", None, ("sector", *route_facts), ())
-        )
+        ]
         return _decision(catalogue, ctx, None, steps, route_missing or ["sector"], [])
     rule = catalogue.rules[rule_id]
-    if len(sector.routes) > 1:
-        steps.append((_render_route_step, sector, rule, route_facts))
     result = _apply_rule(catalogue, rule, ctx)
-    result.steps[:0] = steps
+    result.steps.insert(0, (_render_route_step, sector, rule, route_facts))
     return _decision(catalogue, ctx, result, result.steps, result.missing, result.flags)
 
 
@@ -73,27 +75,30 @@ def _render_route_step(sector, rule: Rule, route_facts) -> TraceStep:
     )
 
 
-def _first_known(situation: Situation, names) -> tuple[str | None, date | None]:
-    for name in names:
-        value = situation.get(name)
-        if value is not None:
-            return name, value
-    return None, None
-
-
 def _apply_rule(catalogue: Catalogue, rule: Rule, ctx: Context) -> _RuleResult:
     situation = ctx.situation
-    fact, day = _first_known(situation, rule.selected_by)
+    fact = day = None
+    for name in rule.selected_by:
+        day = GETTERS[name](situation)
+        if day is not None:
+            fact = name
+            break
     if day is not None:
-        versions = [v for v in rule.versions if v.valid_on(day)]
-        if not versions:
+        for version in rule.versions:
+            if (version.valid_from is None or version.valid_from <= day) and (
+                version.valid_to is None or day <= version.valid_to
+            ):
+                break
+        else:
             return _before_first_version(catalogue, rule, ctx, fact, day)
-        result = _apply_version(rule, versions[0], ctx)
-        result.steps.insert(0, _version_step(rule, versions[0], fact, day))
-        _straddle_flag(rule, situation, result)
+        result = _apply_version(
+            rule, version, ctx, (_render_version_step, rule, version, fact, day, None)
+        )
+        if rule.regime in _ESSOC_REGIMES:
+            _straddle_flag(situation, result)
         return result
     # The date the law looks at is unknown: narrow by dates known to come before it.
-    bounds = [d for d in (situation.get(n) for n in rule.lower_bounds) if d is not None]
+    bounds = [d for d in (GETTERS[n](situation) for n in rule.lower_bounds) if d is not None]
     lower = max(bounds) if bounds else None
     candidates = [
         v for v in rule.versions if lower is None or v.valid_to is None or v.valid_to >= lower
@@ -129,20 +134,23 @@ def _before_first_version(catalogue, rule, ctx, fact, day) -> _RuleResult:
     fallback = catalogue.rules[rule.before_first_version]
     result = _apply_rule(catalogue, fallback, ctx)
     first = rule.versions[0]
-    when = f" le {day.strftime('%d/%m/%Y')}" if day else ""
-    result.steps.insert(
-        0,
-        TraceStep(
-            f"version:{rule.id}",
-            f"{rule.title} : pas encore en vigueur{when} (à partir du "
-            f"{first.valid_from.strftime('%d/%m/%Y')}) ; le régime général s'applique",
-            False,
-            (fact,) if fact else (),
-            first.references,
-        ),
-    )
+    result.steps.insert(0, (_render_not_in_force_step, rule, first, fact, day))
     result.flags.append("sector_rule_not_in_force")
+    if result.cited is not None:
+        result.cited = tuple(dict.fromkeys((*first.references, *result.cited)))
     return result
+
+
+def _render_not_in_force_step(rule: Rule, first: RuleVersion, fact, day) -> TraceStep:
+    when = f" le {day.strftime('%d/%m/%Y')}" if day else ""
+    return TraceStep(
+        f"version:{rule.id}",
+        f"{rule.title} : pas encore en vigueur{when} (à partir du "
+        f"{first.valid_from.strftime('%d/%m/%Y')}) ; le régime général s'applique",
+        False,
+        (fact,) if fact else (),
+        first.references,
+    )
 
 
 def _version_step(rule: Rule, version: RuleVersion, fact, day, note=None) -> tuple:
@@ -164,101 +172,90 @@ def _render_version_step(rule: Rule, version: RuleVersion, fact, day, note) -> T
     )
 
 
-def _straddle_flag(rule: Rule, situation: Situation, result: _RuleResult) -> None:
-    if rule.regime not in {"general", "dgccrf"}:
-        return
+_ESSOC_REGIMES = frozenset({"general", "dgccrf"})
+
+
+def _straddle_flag(situation: Situation, result: _RuleResult) -> None:
     regularisation, decision = situation.dates.regularisation, situation.dates.sanction_decision
     if regularisation and decision and regularisation < ESSOC_IN_FORCE <= decision:
         result.flags.append("straddles_essoc_entry_into_force")
 
 
-def _apply_version(rule: Rule, version: RuleVersion, ctx: Context) -> _RuleResult:
-    steps, missing = [], []
+def _apply_version(rule: Rule, version: RuleVersion, ctx: Context, first_step=None) -> _RuleResult:
+    steps = [] if first_step is None else [first_step]
+    missing = []
     value, failed = True, None
-    for condition in version.conditions:
-        test = condition.test
-        outcome = test.evaluate(ctx)
-        steps.append((condition, outcome))
+    append = steps.append
+    for condition, check in version.checks:
+        outcome = check(ctx)
+        append((condition, outcome))
         if outcome is False:
             value, failed = False, condition.id
             break
         if outcome is None:
             value = None
-            missing.extend(m for m in test.missing(ctx) if m not in missing)
+            missing.extend(m for m in condition.test.missing(ctx) if m not in missing)
     if value is False:
         missing = []
     flags = []
-    for flag in version.flags:
-        if flag.on == "granted" and value is not True:
+    for flag_id, granted_only, when in version.flag_checks:
+        if granted_only and value is not True:
             continue
-        if flag.when.evaluate(ctx):
-            flags.append(flag.id)
-    return _RuleResult(rule, version, value, steps, missing, flags, failed)
+        if when(ctx):
+            flags.append(flag_id)
+    cited = version.article_prefixes[len(steps) - (first_step is not None)]
+    return _RuleResult(rule, version, value, steps, missing, flags, failed, cited)
+
+
+_NOTE_FLAGS = ("invitation_without_deadline", "timeliness_recomputed", "deadline_zone_unknown")
 
 
 def _decision(
     catalogue, ctx: Context, result: _RuleResult | None, steps, missing, flags
 ) -> Decision:
     situation = ctx.situation
-    notes = ctx.notes
-    value = result.value if result else None
-    rule = result.rule if result else None
-    version = result.version if result else None
-    if value is True:
-        applies, sanction = rule.granted.right_to_error_applies, rule.granted.sanction
-    elif value is False:
-        applies, sanction = rule.refused.right_to_error_applies, rule.refused.sanction
+    if result is None:
+        rule = version = value = None
     else:
+        rule, version, value = result.rule, result.version, result.value
+    if value is None:
         applies = sanction = None
-    flags = list(flags)
-    for note in ("invitation_without_deadline", "timeliness_recomputed", "deadline_zone_unknown"):
-        if notes.get(note) and note not in flags:
-            flags.append(note)
-    computed = notes.get("deadline")
-    interest, missing_amounts = None, ()
+    else:
+        outcome = rule.granted if value else rule.refused
+        applies, sanction = outcome.right_to_error_applies, outcome.sanction
+    computed = None
+    notes = ctx.notes
+    if notes:
+        flags = [*flags, *(note for note in _NOTE_FLAGS if notes.get(note) and note not in flags)]
+        computed = notes.get("deadline")
+    interest, missing_amounts, principal = None, (), situation.overpayment_eur
     if rule is not None and rule.computes_interest:
         interest, missing_amounts = _interest(situation, version, value)
-    principal = situation.tax_shortfall_eur if rule and rule.computes_interest else None
-    return Decision(
-        right_to_error_applies=applies,
-        sanction=sanction,
-        regime=rule.regime if rule else None,
-        rule=rule.id if rule else None,
-        rule_version=version.id if version else None,
-        principal_still_due=True,
-        principal_amount_eur=principal if principal is not None else situation.overpayment_eur,
-        interest=interest,
-        effective_deadline=computed.end if computed else None,
-        deadline_extension=computed.reasons if computed else (),
-        missing_facts=tuple(missing) if value is None else (),
-        missing_for_amounts=missing_amounts,
-        flags=tuple(flags),
-        steps=tuple(steps),
-        rules_version=catalogue.version,
-        situation=situation,
-        failed_condition=result.failed if result else None,
-        derived=ctx.derived_cache,
-        cited=_cited(result, steps),
-    )
-
-
-def _cited(result: _RuleResult | None, steps) -> tuple[str, ...] | None:
-    """Fast path for `Decision.articles`: [route steps], one version step, its conditions."""
-    if result is None or result.version is None:
-        return None
-    index = 0
-    while (
-        index < len(steps) and type(steps[index]) is tuple and steps[index][0] is _render_route_step
-    ):
-        index += 1
-    if index >= len(steps) or type(steps[index]) is not tuple:
-        return None
-    if steps[index][0] is not _render_version_step:
-        return None
-    rest = steps[index + 1 :]
-    if not all(type(step) is tuple and len(step) == 2 for step in rest):
-        return None
-    return result.version.article_prefixes[len(rest)]
+        if situation.tax_shortfall_eur is not None:
+            principal = situation.tax_shortfall_eur
+    decision = object.__new__(Decision)  # every field set below (batch hot path)
+    decision.__dict__ = {
+        "right_to_error_applies": applies,
+        "sanction": sanction,
+        "regime": rule.regime if rule else None,
+        "rule": rule.id if rule else None,
+        "rule_version": version.id if version else None,
+        "principal_still_due": True,
+        "principal_amount_eur": principal,
+        "interest": interest,
+        "effective_deadline": computed.end if computed else None,
+        "deadline_extension": computed.reasons if computed else (),
+        "missing_facts": tuple(missing) if value is None else (),
+        "missing_for_amounts": missing_amounts,
+        "flags": tuple(flags),
+        "rules_version": catalogue.version,
+        "steps": tuple(steps),
+        "situation": situation,
+        "failed_condition": result.failed if result else None,
+        "derived": ctx.derived_cache,
+        "cited": result.cited if result else None,
+    }
+    return decision
 
 
 def _interest(situation: Situation, version: RuleVersion | None, value) -> tuple:

@@ -104,10 +104,7 @@ def _compile_leaf(spec: Mapping) -> Expression:
     elif name in _FACT_NAMES:
         get = operator.attrgetter(name)
         inputs = (name,)
-
-        def evaluate(ctx: Context):
-            value = get(ctx.situation)
-            return None if value is None else compare(value, operand)
+        evaluate = _plain_leaf(get, op_name, operand, compare)
 
         def missing(ctx: Context) -> list[str]:
             return [name] if get(ctx.situation) is None else []
@@ -116,6 +113,35 @@ def _compile_leaf(spec: Mapping) -> Expression:
         raise RuleDataError(f"Fait inconnu dans une condition : {name!r}")
     shown = sorted(operand) if isinstance(operand, frozenset) else operand
     return Expression(evaluate, missing, inputs, f"{name} {op_name} {shown}")
+
+
+def _plain_leaf(get: Callable, op_name: str, operand, compare: Callable) -> Callable:
+    """A leaf on a given fact; the common operators are written out (no call to compare)."""
+    if op_name == "eq":
+
+        def evaluate(ctx: Context):
+            value = get(ctx.situation)
+            return None if value is None else value == operand
+
+    elif op_name == "in":
+
+        def evaluate(ctx: Context):
+            value = get(ctx.situation)
+            return None if value is None else value in operand
+
+    elif op_name == "not_in":
+
+        def evaluate(ctx: Context):
+            value = get(ctx.situation)
+            return None if value is None else value not in operand
+
+    else:
+
+        def evaluate(ctx: Context):
+            value = get(ctx.situation)
+            return None if value is None else compare(value, operand)
+
+    return evaluate
 
 
 def _compile_junction(spec: Mapping) -> Expression:

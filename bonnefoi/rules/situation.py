@@ -5,6 +5,7 @@ JSON contract (a dict) into a :class:`Situation`, or raises :class:`SituationErr
 messages keyed by dotted field names ("dates.invitation").
 """
 
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -25,12 +26,14 @@ from bonnefoi.rules.enums import (
 )
 
 
-@dataclass(slots=True)
+# Plain (non-slots) dataclasses: parse_situation fills their __dict__ in one step, which batch
+# mode needs (a slots __init__ assigns 45 attributes one by one).
+@dataclass
 class Location:
     department: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass
 class Dates:
     error: date | None = None
     invitation: date | None = None
@@ -43,7 +46,7 @@ class Dates:
     complementary_declaration: date | None = None
 
 
-@dataclass(slots=True)
+@dataclass
 class Situation:
     sector: Sector | None = None
     error_kind: ErrorKind | None = None
@@ -91,7 +94,7 @@ class Situation:
 
     def get(self, name: str):
         """Value of a dotted fact name ("dates.invitation"), None when unknown."""
-        return _GETTERS[name](self)
+        return GETTERS[name](self)
 
     def to_json(self, *, omit_unknown: bool = True) -> dict:
         """The JSON contract form; unknown facts are left out unless ``omit_unknown`` is False."""
@@ -142,6 +145,7 @@ def _enum(enum_cls: type[StrEnum]) -> Callable:
         except (KeyError, TypeError):
             raise ValueError(f"Valeur inconnue {value!r}. Valeurs possibles : {allowed}.") from None
 
+    convert.members = members  # read directly by parse_situation's fast path
     return convert
 
 
@@ -216,6 +220,24 @@ def _department(value):
         f"Code de département inconnu {value!r} : deux chiffres (« 57 »), « 2A », « 2B » "
         "ou trois chiffres pour l'outre-mer (« 973 »)."
     )
+
+
+# Canonical department codes, looked up directly by parse_situation's fast path.
+_department.members = {
+    code: code
+    for code in (
+        *(f"{n:02d}" for n in range(1, 96) if n != 20),
+        "2A",
+        "2B",
+        "971",
+        "972",
+        "973",
+        "974",
+        "976",
+        "977",
+        "978",
+    )
+}
 
 
 _DEADLINE_RULE_RE = re.compile(r"^P[1-9]\d{0,3}[DM]$")
@@ -305,35 +327,76 @@ _TOP_CONVERTERS = {name: convert for name, convert in CONVERTERS.items() if "." 
 _NESTED = {"location": Location, "dates": Dates}
 
 
-def _getter(name: str) -> Callable:
-    if "." not in name:
-        return lambda situation: getattr(situation, name)
-    parent, leaf = name.split(".")
-    return lambda situation: getattr(getattr(situation, parent), leaf)
+GETTERS: dict[str, Callable] = {name: operator.attrgetter(name) for name in FIELD_NAMES}
 
 
-_GETTERS = {name: _getter(name) for name in FIELD_NAMES}
+def _fast_kind(convert: Callable) -> tuple:
+    """(kind, lookup table, full converter): how parse_situation converts a field without a
+    call in the common case; anything unusual goes through the full converter."""
+    if convert is _bool:
+        return (_BOOLEAN, None, convert)
+    if convert is _date:
+        return (_DAY, None, convert)
+    members = getattr(convert, "members", None)
+    if members is not None:
+        return (_MEMBER, members, convert)
+    return (_CALL, None, convert)
+
+
+_MEMBER, _BOOLEAN, _DAY, _CALL = range(4)
+_TOP_SPECS = {name: _fast_kind(convert) for name, convert in _TOP_CONVERTERS.items()}
+_NESTED_SPECS = {
+    parent: {
+        name.split(".", 1)[1]: (name, *_fast_kind(convert))
+        for name, convert in CONVERTERS.items()
+        if name.startswith(parent + ".")
+    }
+    for parent in _NESTED
+}
+_SITUATION_DEFAULTS = {f.name: None for f in fields(Situation)}
+_DATES_DEFAULTS = {f.name: None for f in fields(Dates)}
+_from_iso = date.fromisoformat
+
+
+def _convert_slow(convert: Callable, raw):
+    """Converted value, or _INVALID (the caller then asks the converter for its message)."""
+    try:
+        return convert(raw)
+    except ValueError:
+        return _INVALID
+
+
+_INVALID = object()
 
 
 def parse_situation(data: Mapping) -> Situation:
     """Validate the JSON contract form and build a Situation (raises SituationError)."""
-    if not isinstance(data, Mapping):
+    if data.__class__ is not dict and not isinstance(data, Mapping):
         raise SituationError({"situation": ["Un objet JSON (dictionnaire de faits) est attendu."]})
     errors: dict[str, list[str]] = {}
     top: dict = {}
     nested: dict[str, dict] = {"location": {}, "dates": {}}
-    converters = _TOP_CONVERTERS
+    specs = _TOP_SPECS
     for key, raw in data.items():
         if raw is None:
             continue
-        convert = converters.get(key)
-        if convert is not None:
-            try:
-                top[key] = convert(raw)
-            except ValueError as exc:
-                errors[key] = [str(exc)]
+        spec = specs.get(key)
+        if spec is not None:
+            # Inlined fast conversions (batch hot path); anything unusual takes the full
+            # converter, which also writes the French message.
+            kind, table, convert = spec
+            if kind == _MEMBER and raw.__class__ is str and raw in table:
+                top[key] = table[raw]
+            elif kind == _BOOLEAN and (raw is True or raw is False):
+                top[key] = raw
+            else:
+                value = _convert_slow(convert, raw)
+                if value is _INVALID:
+                    errors[key] = [_why(CONVERTERS[key], raw)]
+                else:
+                    top[key] = value
         elif key in _NESTED:
-            if isinstance(raw, Mapping):
+            if raw.__class__ is dict or isinstance(raw, Mapping):
                 _parse_nested(key, raw, nested[key], errors)
             else:
                 errors[key] = ["Un objet JSON est attendu."]
@@ -343,45 +406,86 @@ def parse_situation(data: Mapping) -> Situation:
         _check_consistency(top, nested, errors)
     if errors:
         raise SituationError(errors)
-    return Situation(**top, location=Location(**nested["location"]), dates=Dates(**nested["dates"]))
+    situation = object.__new__(Situation)
+    situation.__dict__ = {**_SITUATION_DEFAULTS, **top}
+    location = object.__new__(Location)
+    location.__dict__ = {"department": nested["location"].get("department")}
+    situation.location = location
+    dates = object.__new__(Dates)
+    dates.__dict__ = {**_DATES_DEFAULTS, **nested["dates"]}
+    situation.dates = dates
+    return situation
+
+
+def _why(convert: Callable, raw) -> str:
+    """The French message of the full converter for a value the fast path refused."""
+    try:
+        convert(raw)
+    except ValueError as exc:
+        return str(exc)
+    return f"Valeur invalide : {raw!r}."  # pragma: no cover (fast and full paths agree)
 
 
 def _parse_nested(parent: str, raw: Mapping, target: dict, errors: dict) -> None:
+    specs = _NESTED_SPECS[parent]
     for sub, sub_raw in raw.items():
         if sub_raw is None:
             continue
-        name = f"{parent}.{sub}"
-        convert = CONVERTERS.get(name)
-        if convert is None:
+        spec = specs.get(sub)
+        if spec is None:
+            name = f"{parent}.{sub}"
             errors[name] = [f"Champ inconnu {name!r} : vérifiez son nom dans le contrat JSON."]
             continue
-        try:
-            target[sub] = convert(sub_raw)
-        except ValueError as exc:
-            errors[name] = [str(exc)]
+        name, kind, table, convert = spec
+        if kind == _DAY and sub_raw.__class__ is str and len(sub_raw) == 10:
+            try:
+                target[sub] = _from_iso(sub_raw)
+                continue
+            except ValueError:
+                pass
+        elif kind == _MEMBER and sub_raw.__class__ is str and sub_raw in table:
+            target[sub] = table[sub_raw]
+            continue
+        value = _convert_slow(convert, sub_raw)
+        if value is _INVALID:
+            errors[name] = [_why(CONVERTERS[name], sub_raw)]
+        else:
+            target[sub] = value
 
 
 def _check_consistency(top: dict, nested: dict, errors: dict) -> None:
+    if "first_time" in top or "previous_error_same_rule" in top:
+        _check_first_time(top, errors)
+    dates = nested["dates"]
+    if dates:
+        _check_dates(dates, errors)
+
+
+def _check_first_time(top: dict, errors: dict) -> None:
     first, previous = top.get("first_time"), top.get("previous_error_same_rule")
     if first is not None and previous is not None and first == previous:
         errors["previous_error_same_rule"] = [
             "Contradiction : « première fois » et « erreur déjà commise sur la même règle » "
             "ne peuvent pas être vrais (ou faux) ensemble."
         ]
-    elif first is None and previous is not None:
+    elif first is None:
         top["first_time"] = not previous
-    elif previous is None and first is not None:
+    elif previous is None:
         top["previous_error_same_rule"] = not first
-    dates = nested["dates"]
-    stated, alias = dates.get("deadline_stated"), dates.get("deadline")
-    if stated is not None and alias is not None and stated != alias:
-        errors["dates.deadline"] = [
-            "Deux dates limites différentes : « deadline » est un autre nom de « deadline_stated »."
-        ]
-    elif stated is None and alias is not None:
-        dates["deadline_stated"] = alias
-    invitation = dates.get("invitation")
-    if invitation and dates.get("deadline_stated") and dates["deadline_stated"] < invitation:
+
+
+def _check_dates(dates: dict, errors: dict) -> None:
+    if "deadline" in dates:
+        stated, alias = dates.get("deadline_stated"), dates["deadline"]
+        if stated is None:
+            dates["deadline_stated"] = alias
+        elif stated != alias:
+            errors["dates.deadline"] = [
+                "Deux dates limites différentes : « deadline » est un autre nom de "
+                "« deadline_stated »."
+            ]
+    invitation, stated = dates.get("invitation"), dates.get("deadline_stated")
+    if invitation and stated and stated < invitation:
         errors["dates.deadline_stated"] = [
             "La date limite indiquée précède la date de l'invitation à régulariser."
         ]

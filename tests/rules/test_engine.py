@@ -285,3 +285,43 @@ def test_every_sector_answers_on_any_date(sector, day):
         decision = evaluate(parse_situation(data))
         assert decision.rule is not None
         decision.to_json()
+
+
+def test_fast_constructors_set_every_field():
+    """parse_situation and evaluate fill objects' fields directly (batch speed): every dataclass
+    field must be set, no more, no less."""
+    from dataclasses import fields
+
+    from bonnefoi.rules import Decision, Situation
+    from bonnefoi.rules.situation import Dates, Location
+
+    situation = parse_situation(GRANTED_GENERAL)
+    decision = evaluate(situation)
+    for obj, cls in (
+        (situation, Situation),
+        (situation.dates, Dates),
+        (situation.location, Location),
+        (decision, Decision),
+    ):
+        assert set(vars(obj)) == {f.name for f in fields(cls)}
+
+
+def test_the_batch_fast_path_equals_the_general_path():
+    """Compact JSON Lines take a dedicated loop: it must give line for line what the general
+    row loop gives, errors included."""
+    from bonnefoi.rules import batch
+
+    lines = [
+        json.dumps(GRANTED_GENERAL),
+        "  ",
+        '{"sector": "tax"} trailing',
+        "[1, 2]",
+        json.dumps({"sector": "urssaf", "error_kind": "late_payment", "days_late": 12}),
+        json.dumps({"sector": "nope"}),
+        "\n",
+        json.dumps({**GRANTED_GENERAL, "dates": {"regularisation": "2017-01-01"}}) + "\n",
+    ]
+    fast = list(batch.evaluate_lines(lines))
+    general = list(batch._evaluate_rows(batch._jsonl_rows(lines), full=False))
+    assert fast == general
+    assert [json.loads(line)["line"] for line in fast] == [1, 3, 4, 5, 6, 8]

@@ -1,5 +1,6 @@
 """Properties that must hold for every situation, checked on generated ones (hypothesis)."""
 
+import json
 from datetime import date
 
 from hypothesis import HealthCheck, given, settings
@@ -185,3 +186,13 @@ def test_situation_json_round_trip(data):
     again = parse_situation(situation.to_json())
     assert again == situation
     assert evaluate(again).summary() == evaluate(situation).summary()
+
+
+@SETTINGS
+@given(situations(), st.integers(1, 10**9))
+def test_the_fast_batch_line_is_the_compact_json(data, line):
+    """Batch mode writes the compact decision by hand for speed: it must parse to exactly
+    ``summary()`` plus the line number."""
+    decision = evaluate(parse_situation(data))
+    assert json.loads(decision.summary_json(line)) == {**decision.summary(), "line": line}
+    assert json.loads(decision.summary_json()) == decision.summary()
