@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 
 import holidays
@@ -196,7 +196,7 @@ _LEGAL_RULES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _legal_basis(unit: str) -> tuple[MappingProxyType, ...]:
     """The CPC articles behind a deadline, shared and read-only (deadlines are cached)."""
     keys = ("640", f"641-{unit}", "642")
@@ -246,10 +246,16 @@ def _non_working_reason(day: date, zone: Zone) -> str:
     return f"le {day.isoformat()} est " + " et ".join(parts)
 
 
-def _extend_to_working_day(day: date, zone: Zone) -> tuple[date, tuple[str, ...]]:
-    """CPC 642: a deadline ending on a non-working day runs to the next working day."""
+@lru_cache(maxsize=4096)
+def working_day_extension(day: date, zone: Zone) -> tuple[date, tuple[str, ...]]:
+    """CPC 642: a deadline ending on `day`, a non-working day, runs to the next working day.
+
+    Returns (real last day, French reasons for each day skipped). Cached (bounded): batches
+    ask the same (day, zone) pairs over and over.
+    """
+    zone = _check_zone(zone)
     reasons = []
-    while not is_working_day(day, zone):
+    while day.weekday() >= 5 or day in _holiday_table(zone, day.year):
         reasons.append(_non_working_reason(day, zone))
         day += timedelta(days=1)
     return day, tuple(reasons)
@@ -274,7 +280,7 @@ def deadline(
         nominal_end, unit = act_date + timedelta(days=days), "days"
     else:
         nominal_end, unit = add_months(act_date, amount), "months"
-    end, reasons = _extend_to_working_day(nominal_end, zone)
+    end, reasons = working_day_extension(nominal_end, zone)
     return Deadline(
         act_date=act_date,
         nominal_end=nominal_end,
@@ -286,35 +292,28 @@ def deadline(
     )
 
 
-def stated_deadline(act_date: date, stated_end: date, zone: Zone = Zone.METROPOLE) -> Deadline:
-    """A deadline whose last day is written in the act ("avant le 14 mars"), extended like any
-    other to the next working day of `zone` when that day is not worked (CPC 642 by analogy)."""
-    act_date = _check_date(act_date, "la date de l'acte")
-    stated_end = _check_date(stated_end, "la date limite indiquée")
-    if stated_end < act_date:
-        raise ValueError("La date limite indiquée précède la date de l'acte.")
-    zone = _check_zone(zone)
-    end, reasons = _extend_to_working_day(stated_end, zone)
-    return Deadline(
-        act_date=act_date,
-        nominal_end=stated_end,
-        end=end,
-        extended=end != stated_end,
-        reasons=reasons,
-        zone=zone,
-        legal_basis=_legal_basis("days")[2:],
-    )
-
-
-def deadline_from_rule(act_date: date, rule: str, zone: Zone = Zone.METROPOLE) -> Deadline:
-    """Deadline from an ISO-8601 duration limited to whole days or months ("P30D", "P2M")."""
+@lru_cache(maxsize=256)
+def _parse_rule(rule: str) -> tuple[int, str]:
     match = _RULE_RE.match(rule) if isinstance(rule, str) else None
     if match is None:
         raise ValueError(
             f"Règle de délai non prise en charge : {rule!r} "
             "(formats acceptés : « PnD » en jours ou « PnM » en mois, par exemple P30D ou P2M)."
         )
-    amount, unit = int(match.group(1)), match.group(2)
+    return int(match.group(1)), match.group(2)
+
+
+def nominal_end(act_date: date, rule: str) -> date:
+    """Last day of a "P30D" / "P2M" deadline before any extension (CPC 641 by analogy)."""
+    amount, unit = _parse_rule(rule)
+    if unit == "D":
+        return act_date + timedelta(days=amount)
+    return add_months(act_date, amount)
+
+
+def deadline_from_rule(act_date: date, rule: str, zone: Zone = Zone.METROPOLE) -> Deadline:
+    """Deadline from an ISO-8601 duration limited to whole days or months ("P30D", "P2M")."""
+    amount, unit = _parse_rule(rule)
     if unit == "D":
         return deadline(act_date, days=amount, zone=zone)
     return deadline(act_date, months=amount, zone=zone)

@@ -61,19 +61,17 @@ def _compact_jsonl(lines: Iterable[str]) -> Iterator[str]:
 
     Same result as ``_evaluate_rows(_jsonl_rows(lines), full=False)``; a test checks it.
     """
-    match_blank = _BLANK.match
     scan = _scan
     for number, line in enumerate(lines, start=1):
-        start = match_blank(line).end()
-        if start == len(line):
-            continue
         try:
-            # Same parser as json.loads without its Python wrapper; anything odd (bad JSON,
-            # trailing text) goes through json.loads for its exact message.
-            row, end = scan(line, start)
-            if match_blank(line, end).end() != len(line):
+            # Same parser as json.loads without its Python wrapper; anything odd (blank line,
+            # bad JSON, surrounding text) takes the slow path for its exact message.
+            row, end = scan(line, 0)
+            if end != len(line) and not line[end:].isspace():
                 raise ValueError
         except (StopIteration, ValueError):
+            if not line or line.isspace():
+                continue
             row, error = _loads_or_error(line)
             if error is not None:
                 yield _error_line(number, error)

@@ -11,11 +11,10 @@ from datetime import date
 from functools import lru_cache
 
 from bonnefoi.core.deadlines import (
-    Deadline,
     Zone,
     add_months,
-    deadline_from_rule,
-    stated_deadline,
+    nominal_end,
+    working_day_extension,
     zone_for_department,
 )
 from bonnefoi.rules.enums import Regularisation
@@ -32,19 +31,17 @@ class Derived:
     compute: Callable[[Context], tuple]
 
 
-def _deadline_for(ctx: Context, zone: Zone) -> Deadline:
+def _deadline_end(ctx: Context, zone: Zone) -> tuple[date, tuple[str, ...]]:
+    """(effective last day, why it moved): the stated day or the rule's nominal end, extended
+    to the next working day of `zone` (CPC 641-642 by analogy, core.deadlines)."""
     situation = ctx.situation
-    return _cached_deadline(
-        situation.dates.invitation, situation.dates.deadline_stated, situation.deadline_rule, zone
-    )
+    stated = situation.dates.deadline_stated
+    if stated is None:
+        stated = nominal_end(situation.dates.invitation, situation.deadline_rule)
+    return working_day_extension(stated, zone)
 
 
-@lru_cache(maxsize=4096)
-def _cached_deadline(invitation: date | None, stated: date | None, rule: str | None, zone: Zone):
-    """Deadlines are pure functions of these four values: batches repeat them a lot."""
-    if stated is not None:
-        return stated_deadline(invitation or stated, stated, zone)
-    return deadline_from_rule(invitation, rule, zone)
+_zone_of = lru_cache(maxsize=None)(zone_for_department)
 
 
 def _computed_timeliness(ctx: Context) -> tuple:
@@ -67,15 +64,15 @@ def _computed_timeliness(ctx: Context) -> tuple:
         return None, tuple(missing)
     department = situation.location.department
     if department is not None:
-        computed = _deadline_for(ctx, zone_for_department(department))
+        computed = _deadline_end(ctx, _zone_of(department))
         ctx.notes["deadline"] = computed
-        return dates.regularisation <= computed.end, ()
+        return dates.regularisation <= computed[0], ()
     # Unknown department: the answer stands only if every holiday zone gives the same one.
-    deadlines = [_deadline_for(ctx, zone) for zone in _ALL_ZONES]
-    outcomes = {dates.regularisation <= computed.end for computed in deadlines}
+    deadlines = [_deadline_end(ctx, zone) for zone in _ALL_ZONES]
+    outcomes = {dates.regularisation <= end for end, _reasons in deadlines}
     if len(outcomes) == 1:
         ctx.notes["deadline_zone_unknown"] = True
-        if len({computed.end for computed in deadlines}) == 1:
+        if len({end for end, _reasons in deadlines}) == 1:
             ctx.notes["deadline"] = deadlines[0]  # same last day in every holiday zone
         return outcomes.pop(), ()
     return None, ("location.department",)

@@ -119,14 +119,16 @@ def _apply_rule(catalogue: Catalogue, rule: Rule, ctx: Context) -> _RuleResult:
     # Facts of the conditions first, then the date that picks the version: people are asked
     # "have you corrected it?" before "when?".
     missing = list(dict.fromkeys([*(m for r in results for m in r.missing), *asked]))
+    cited = tuple(dict.fromkeys(ref for v in candidates for ref in v.references))
     step = TraceStep(
         "version",
         f"Version de la règle « {rule.title} » : dépend de la {rule.date_label}, inconnue",
         None,
         (*rule.selected_by, *rule.lower_bounds),
-        tuple(dict.fromkeys(ref for v in candidates for ref in v.references)),
+        cited,
     )
-    return _RuleResult(rule, None, None, [step], missing or list(rule.selected_by), [], None)
+    missing = missing or list(rule.selected_by)
+    return _RuleResult(rule, None, None, [step], missing, [], None, cited)
 
 
 def _before_first_version(catalogue, rule, ctx, fact, day) -> _RuleResult:
@@ -243,8 +245,8 @@ def _decision(
         "principal_still_due": True,
         "principal_amount_eur": principal,
         "interest": interest,
-        "effective_deadline": computed.end if computed else None,
-        "deadline_extension": computed.reasons if computed else (),
+        "effective_deadline": computed[0] if computed else None,
+        "deadline_extension": computed[1] if computed else (),
         "missing_facts": tuple(missing) if value is None else (),
         "missing_for_amounts": missing_amounts,
         "flags": tuple(flags),

@@ -12,6 +12,7 @@ them millions of times in batch mode); the facts a result depends on are only co
 result is unknown, to report what is missing.
 """
 
+import itertools
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -57,6 +58,9 @@ class Expression:
     missing: Callable[[Context], list[str]]
     facts: tuple[str, ...]  # every fact the expression reads, in reading order
     text: str  # a readable form for the rules documentation
+    # The same logic as closures, one per node: the reference `evaluate` is checked against
+    # (tests) and that `missing` walks.
+    reference: Callable[[Context], bool | None] | None = None
 
 
 class RuleDataError(ValueError):
@@ -64,6 +68,19 @@ class RuleDataError(ValueError):
 
 
 def compile_expression(spec: Mapping) -> Expression:
+    """Compile a rule expression: closures (reference and `missing`), plus one generated
+    function that evaluates the whole expression without nested calls (the engine's hot path)."""
+    expression = _compile(spec)
+    return Expression(
+        _generate(spec),
+        expression.missing,
+        expression.facts,
+        expression.text,
+        expression.evaluate,
+    )
+
+
+def _compile(spec: Mapping) -> Expression:
     if not isinstance(spec, Mapping) or not spec:
         raise RuleDataError(f"Expression invalide : {spec!r}")
     if "all" in spec or "any" in spec:
@@ -146,7 +163,7 @@ def _plain_leaf(get: Callable, op_name: str, operand, compare: Callable) -> Call
 
 def _compile_junction(spec: Mapping) -> Expression:
     kind = "all" if "all" in spec else "any"
-    parts = tuple(compile_expression(part) for part in spec[kind])
+    parts = tuple(_compile(part) for part in spec[kind])
     if len(spec) != 1 or not parts:
         raise RuleDataError(f"« {kind} » attend une liste non vide et rien d'autre : {spec!r}")
     evaluators = tuple(part.evaluate for part in parts)
@@ -177,7 +194,7 @@ def _compile_junction(spec: Mapping) -> Expression:
 
 
 def _compile_not(spec: Mapping) -> Expression:
-    inner = compile_expression(spec)
+    inner = _compile(spec)
     inner_evaluate = inner.evaluate
 
     def evaluate(ctx: Context):
@@ -185,3 +202,67 @@ def _compile_not(spec: Mapping) -> Expression:
         return None if value is None else not value
 
     return Expression(evaluate, inner.missing, inner.facts, f"non {inner.text}")
+
+
+_PYTHON_OPERATORS = {
+    "eq": "==",
+    "ne": "!=",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+    "in": "in",
+    "not_in": "not in",
+}
+
+
+def _generate(spec: Mapping) -> Callable[[Context], bool | None]:
+    """Write the expression out as one Python function (Kleene logic, short-circuiting).
+
+    Only called on a spec `_compile` accepted, so every fact name is a known identifier and
+    every operator is in _PYTHON_OPERATORS; operands are passed as constants, never as code.
+    """
+    constants: dict = {}
+    lines = ["def evaluate(ctx):", "    s = ctx.situation"]
+    result = _emit(spec, lines, 1, constants, itertools.count())
+    lines.append(f"    return {result}")
+    namespace = dict(constants)
+    exec("\n".join(lines), namespace)  # noqa: S102 (code built above from validated rule data)
+    return namespace["evaluate"]
+
+
+def _emit(spec: Mapping, lines: list[str], depth: int, constants: dict, counter) -> str:
+    """Append the statements computing `spec`; return the variable holding its value."""
+    pad = "    " * depth
+    var = f"r{next(counter)}"
+    if "all" in spec or "any" in spec:
+        kind = "all" if "all" in spec else "any"
+        decisive, other = ("False", "True") if kind == "all" else ("True", "False")
+        lines.append(f"{pad}{var} = {other}")
+        lines.append(f"{pad}while True:")
+        for part in spec[kind]:
+            sub = _emit(part, lines, depth + 1, constants, counter)
+            lines.append(f"{pad}    if {sub} is {decisive}:")
+            lines.append(f"{pad}        {var} = {decisive}")
+            lines.append(f"{pad}        break")
+            lines.append(f"{pad}    if {sub} is None:")
+            lines.append(f"{pad}        {var} = None")
+        lines.append(f"{pad}    break")
+    elif "not" in spec:
+        sub = _emit(spec["not"], lines, depth, constants, counter)
+        lines.append(f"{pad}{var} = None if {sub} is None else not {sub}")
+    elif "const" in spec:
+        lines.append(f"{pad}{var} = {bool(spec['const'])!r}")
+    else:
+        name = spec["fact"]
+        (op_name,) = (key for key in spec if key != "fact")
+        operand = spec[op_name]
+        constant = f"c_{var}"
+        constants[constant] = frozenset(operand) if op_name in {"in", "not_in"} else operand
+        if name.startswith("derived."):
+            lines.append(f"{pad}v = ctx.derived({name!r})[0]")
+        else:
+            lines.append(f"{pad}v = s.{name}")
+        test = f"v {_PYTHON_OPERATORS[op_name]} {constant}"
+        lines.append(f"{pad}{var} = None if v is None else ({test})")
+    return var

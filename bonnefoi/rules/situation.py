@@ -172,18 +172,27 @@ def _bad_date(value):
     )
 
 
+_MAX_COUNT = 100_000
+
+
 def _count(value):
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100_000:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_COUNT:
         return value
     if isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= 6:
-        return int(value)
+        if int(value) <= _MAX_COUNT:
+            return int(value)
     raise ValueError(f"Nombre entier positif ou nul attendu (reçu {value!r}).")
 
 
 _MAX_AMOUNT = Decimal("1e12")
 
 
+_PLAIN_AMOUNT = re.compile(r"\d{1,12}(?:\.\d{1,2})?")
+
+
 def _amount(value):
+    if value.__class__ is str and _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value)  # the common case: already a valid amount
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ValueError(f"Montant attendu, par exemple 1234.56 (reçu {value!r}).")
     try:
@@ -252,6 +261,15 @@ def _deadline_rule(value):
         f"Règle de délai inconnue {value!r}. Formats acceptés : « P30D » (jours), « P1M » (mois), "
         "« next_declaration » (prochaine échéance déclarative) ou « none » (aucun délai indiqué)."
     )
+
+
+# Every accepted spelling of a rule in canonical form, for parse_situation's fast path.
+_deadline_rule.members = {
+    "none": "none",
+    "next_declaration": "next_declaration",
+    **{f"P{n}D": f"P{n}D" for n in range(1, 367)},
+    **{f"P{n}M": f"P{n}M" for n in range(1, 37)},
+}
 
 
 CONVERTERS: dict[str, Callable] = {
@@ -337,13 +355,15 @@ def _fast_kind(convert: Callable) -> tuple:
         return (_BOOLEAN, None, convert)
     if convert is _date:
         return (_DAY, None, convert)
+    if convert is _count:
+        return (_INT, None, convert)
     members = getattr(convert, "members", None)
     if members is not None:
         return (_MEMBER, members, convert)
     return (_CALL, None, convert)
 
 
-_MEMBER, _BOOLEAN, _DAY, _CALL = range(4)
+_MEMBER, _BOOLEAN, _DAY, _INT, _CALL = range(5)
 _TOP_SPECS = {name: _fast_kind(convert) for name, convert in _TOP_CONVERTERS.items()}
 _NESTED_SPECS = {
     parent: {
@@ -374,46 +394,57 @@ def parse_situation(data: Mapping) -> Situation:
     if data.__class__ is not dict and not isinstance(data, Mapping):
         raise SituationError({"situation": ["Un objet JSON (dictionnaire de faits) est attendu."]})
     errors: dict[str, list[str]] = {}
-    top: dict = {}
-    nested: dict[str, dict] = {"location": {}, "dates": {}}
+    values = _SITUATION_DEFAULTS.copy()  # becomes the Situation's __dict__ (batch hot path)
+    dates = _DATES_DEFAULTS.copy()
+    department = None
+    given_dates = False
     specs = _TOP_SPECS
+    member, boolean, integer, max_count = _MEMBER, _BOOLEAN, _INT, _MAX_COUNT  # locals: hot loop
     for key, raw in data.items():
         if raw is None:
             continue
-        spec = specs.get(key)
+        spec = specs[key] if key in specs else None
         if spec is not None:
-            # Inlined fast conversions (batch hot path); anything unusual takes the full
-            # converter, which also writes the French message.
+            # Inlined fast conversions; anything unusual takes the full converter, which also
+            # writes the French message.
             kind, table, convert = spec
-            if kind == _MEMBER and raw.__class__ is str and raw in table:
-                top[key] = table[raw]
-            elif kind == _BOOLEAN and (raw is True or raw is False):
-                top[key] = raw
+            if kind == member and raw.__class__ is str and raw in table:
+                values[key] = table[raw]
+            elif (kind == boolean and (raw is True or raw is False)) or (
+                kind == integer and raw.__class__ is int and 0 <= raw <= max_count
+            ):
+                values[key] = raw
             else:
                 value = _convert_slow(convert, raw)
                 if value is _INVALID:
-                    errors[key] = [_why(CONVERTERS[key], raw)]
+                    errors[key] = [_why(convert, raw)]
                 else:
-                    top[key] = value
+                    values[key] = value
+        elif key == "dates" and (raw.__class__ is dict or isinstance(raw, Mapping)):
+            given_dates = _parse_nested("dates", raw, dates, errors) or given_dates
+        elif key == "location" and (raw.__class__ is dict or isinstance(raw, Mapping)):
+            found = {}
+            _parse_nested("location", raw, found, errors)
+            department = found.get("department")
         elif key in _NESTED:
-            if raw.__class__ is dict or isinstance(raw, Mapping):
-                _parse_nested(key, raw, nested[key], errors)
-            else:
-                errors[key] = ["Un objet JSON est attendu."]
+            errors[key] = ["Un objet JSON est attendu."]
         else:
             errors[str(key)] = [f"Champ inconnu {key!r} : vérifiez son nom dans le contrat JSON."]
     if not errors:
-        _check_consistency(top, nested, errors)
+        if values["first_time"] is not None or values["previous_error_same_rule"] is not None:
+            _check_first_time(values, errors)
+        if given_dates:
+            _check_dates(dates, errors)
     if errors:
         raise SituationError(errors)
     situation = object.__new__(Situation)
-    situation.__dict__ = {**_SITUATION_DEFAULTS, **top}
+    situation.__dict__ = values
     location = object.__new__(Location)
-    location.__dict__ = {"department": nested["location"].get("department")}
-    situation.location = location
-    dates = object.__new__(Dates)
-    dates.__dict__ = {**_DATES_DEFAULTS, **nested["dates"]}
-    situation.dates = dates
+    location.__dict__ = {"department": department}
+    values["location"] = location
+    dates_object = object.__new__(Dates)
+    dates_object.__dict__ = dates
+    values["dates"] = dates_object
     return situation
 
 
@@ -426,8 +457,11 @@ def _why(convert: Callable, raw) -> str:
     return f"Valeur invalide : {raw!r}."  # pragma: no cover (fast and full paths agree)
 
 
-def _parse_nested(parent: str, raw: Mapping, target: dict, errors: dict) -> None:
+def _parse_nested(parent: str, raw: Mapping, target: dict, errors: dict) -> bool:
+    """Convert a nested object's facts into ``target``; True when at least one was given."""
     specs = _NESTED_SPECS[parent]
+    given = False
+    day, member, from_iso = _DAY, _MEMBER, _from_iso  # locals: hot loop
     for sub, sub_raw in raw.items():
         if sub_raw is None:
             continue
@@ -437,62 +471,57 @@ def _parse_nested(parent: str, raw: Mapping, target: dict, errors: dict) -> None
             errors[name] = [f"Champ inconnu {name!r} : vérifiez son nom dans le contrat JSON."]
             continue
         name, kind, table, convert = spec
-        if kind == _DAY and sub_raw.__class__ is str and len(sub_raw) == 10:
+        given = True
+        if kind == day and sub_raw.__class__ is str and len(sub_raw) == 10:
             try:
-                target[sub] = _from_iso(sub_raw)
+                target[sub] = from_iso(sub_raw)
                 continue
             except ValueError:
                 pass
-        elif kind == _MEMBER and sub_raw.__class__ is str and sub_raw in table:
+        elif kind == member and sub_raw.__class__ is str and sub_raw in table:
             target[sub] = table[sub_raw]
             continue
         value = _convert_slow(convert, sub_raw)
         if value is _INVALID:
-            errors[name] = [_why(CONVERTERS[name], sub_raw)]
+            errors[name] = [_why(convert, sub_raw)]
         else:
             target[sub] = value
+    return given
 
 
-def _check_consistency(top: dict, nested: dict, errors: dict) -> None:
-    if "first_time" in top or "previous_error_same_rule" in top:
-        _check_first_time(top, errors)
-    dates = nested["dates"]
-    if dates:
-        _check_dates(dates, errors)
-
-
-def _check_first_time(top: dict, errors: dict) -> None:
-    first, previous = top.get("first_time"), top.get("previous_error_same_rule")
+def _check_first_time(values: dict, errors: dict) -> None:
+    first, previous = values["first_time"], values["previous_error_same_rule"]
     if first is not None and previous is not None and first == previous:
         errors["previous_error_same_rule"] = [
             "Contradiction : « première fois » et « erreur déjà commise sur la même règle » "
             "ne peuvent pas être vrais (ou faux) ensemble."
         ]
     elif first is None:
-        top["first_time"] = not previous
+        values["first_time"] = not previous
     elif previous is None:
-        top["previous_error_same_rule"] = not first
+        values["previous_error_same_rule"] = not first
 
 
 def _check_dates(dates: dict, errors: dict) -> None:
-    if "deadline" in dates:
-        stated, alias = dates.get("deadline_stated"), dates["deadline"]
+    """Cross-checks of the dates; ``dates`` holds every date field (None when not given)."""
+    alias, stated = dates["deadline"], dates["deadline_stated"]
+    if alias is not None:
         if stated is None:
-            dates["deadline_stated"] = alias
+            dates["deadline_stated"] = stated = alias
         elif stated != alias:
             errors["dates.deadline"] = [
                 "Deux dates limites différentes : « deadline » est un autre nom de "
                 "« deadline_stated »."
             ]
-    invitation, stated = dates.get("invitation"), dates.get("deadline_stated")
+    invitation = dates["invitation"]
     if invitation and stated and stated < invitation:
         errors["dates.deadline_stated"] = [
             "La date limite indiquée précède la date de l'invitation à régulariser."
         ]
-    error_day, regularisation = dates.get("error"), dates.get("regularisation")
+    error_day, regularisation = dates["error"], dates["regularisation"]
     if error_day and regularisation and regularisation < error_day:
         errors["dates.regularisation"] = ["La régularisation ne peut pas précéder l'erreur."]
-    request, complementary = dates.get("request"), dates.get("complementary_declaration")
+    request, complementary = dates["request"], dates["complementary_declaration"]
     if request and complementary and complementary < request:
         errors["dates.complementary_declaration"] = [
             "La déclaration complémentaire ne peut pas précéder la demande de régularisation."
