@@ -178,9 +178,14 @@ _MAX_COUNT = 100_000
 def _count(value):
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_COUNT:
         return value
-    if isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= 6:
-        if int(value) <= _MAX_COUNT:
-            return int(value)
+    if (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isdecimal()
+        and len(value) <= 6
+        and int(value) <= _MAX_COUNT
+    ):
+        return int(value)
     raise ValueError(f"Nombre entier positif ou nul attendu (reçu {value!r}).")
 
 
@@ -403,7 +408,7 @@ def parse_situation(data: Mapping) -> Situation:
     for key, raw in data.items():
         if raw is None:
             continue
-        spec = specs[key] if key in specs else None
+        spec = specs.get(key)
         if spec is not None:
             # Inlined fast conversions; anything unusual takes the full converter, which also
             # writes the French message.
