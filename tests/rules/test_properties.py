@@ -6,7 +6,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bonnefoi.rules import evaluate, parse_situation
+from bonnefoi.rules import evaluate, load_catalogue, parse_situation
 from bonnefoi.rules.enums import (
     DutyKind,
     ErrorKind,
@@ -18,6 +18,7 @@ from bonnefoi.rules.enums import (
     SanctionOutcome,
     Sector,
 )
+from bonnefoi.rules.logic import Context
 
 SETTINGS = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -196,3 +197,17 @@ def test_the_fast_batch_line_is_the_compact_json(data, line):
     decision = evaluate(parse_situation(data))
     assert json.loads(decision.summary_json(line)) == {**decision.summary(), "line": line}
     assert json.loads(decision.summary_json()) == decision.summary()
+
+
+@SETTINGS
+@given(situations())
+def test_generated_evaluators_agree_with_the_reference_closures(data):
+    """Each condition, flag and route is evaluated by generated Python code (speed); the
+    node-by-node closures are the reference: both must give the same three-valued answer."""
+    catalogue = load_catalogue()
+    ctx = Context(parse_situation(data))
+    expressions = [c.test for c in catalogue.conditions.values()]
+    expressions += [f.when for f in catalogue.flags.values() if f.when is not None]
+    expressions += [r.when for s in catalogue.sectors.values() for r in s.routes if r.when]
+    for expression in expressions:
+        assert expression.evaluate(ctx) is expression.reference(ctx), expression.text
