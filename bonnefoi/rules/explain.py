@@ -39,46 +39,59 @@ def _rule_and_sector(decision: Decision):
 
 
 def public_explanation(decision: Decision) -> str:
+    """The whole plain-French explanation, in one paragraph (see public_parts)."""
+    return " ".join(part for part in public_parts(decision).values() if part)
+
+
+def public_parts(decision: Decision) -> dict[str, str | None]:
+    """The public explanation by part, for pages that lay them out separately:
+    verdict (what happens, and why when refused or undetermined), interest, deadline,
+    principal (what is still owed), next_steps."""
     catalogue = load_catalogue()
     rule, sector = _rule_and_sector(decision)
-    parts: list[str] = []
+    verdict: list[str] = []
     if decision.right_to_error_applies is None:
-        parts.append("Nous ne pouvons pas encore répondre.")
+        verdict.append("Nous ne pouvons pas encore répondre.")
         if decision.missing_facts:
             wanted = ", ".join(fact_label(name) for name in decision.missing_facts)
-            parts.append(f"Il manque une ou plusieurs informations : {wanted}.")
+            verdict.append(f"Il manque une ou plusieurs informations : {wanted}.")
         if "invitation_without_deadline" in decision.flags:
-            parts.append(
+            verdict.append(
                 "Le courrier de l'administration ne fixait aucun délai pour corriger : "
                 "un agent devra examiner votre situation."
             )
     elif decision.right_to_error_applies:
-        parts.append(rule.public_granted)
+        verdict.append(rule.public_granted)
     else:
-        parts.append(rule.public_refused)
+        verdict.append(rule.public_refused)
         if decision.failed_condition:
-            parts.append("Pourquoi : " + catalogue.conditions[decision.failed_condition].if_false)
+            verdict.append("Pourquoi : " + catalogue.conditions[decision.failed_condition].if_false)
+    interest_text = None
     if decision.interest and decision.interest.monthly_rate_pct is not None:
         interest = decision.interest
-        text = f"Intérêt de retard : {_pct(interest.monthly_rate_pct)} par mois"
+        interest_text = f"Intérêt de retard : {_pct(interest.monthly_rate_pct)} par mois"
         if interest.reduction_pct:
-            text += f" (réduction de {_pct(interest.reduction_pct)})"
+            interest_text += f" (réduction de {_pct(interest.reduction_pct)})"
         if interest.amount_eur is not None:
-            text += f", soit {_euros(interest.amount_eur)}"
-        parts.append(text + ".")
+            interest_text += f", soit {_euros(interest.amount_eur)}"
+        interest_text += "."
+    deadline_text = None
     if decision.effective_deadline:
-        text = f"Le délai pour corriger se terminait le {_day(decision.effective_deadline)}"
+        deadline_text = f"Le délai pour corriger se terminait le {_day(decision.effective_deadline)}"
         if decision.deadline_extension:
-            text += (
+            deadline_text += (
                 " (reporté au premier jour ouvré suivant : "
                 + " ; ".join(decision.deadline_extension)
                 + ")"
             )
-        parts.append(text + ".")
-    if sector is not None:
-        parts.append(sector.principal)
-    parts.append(_next_steps(decision))
-    return " ".join(parts)
+        deadline_text += "."
+    return {
+        "verdict": " ".join(verdict),
+        "interest": interest_text,
+        "deadline": deadline_text,
+        "principal": sector.principal if sector is not None else None,
+        "next_steps": _next_steps(decision),
+    }
 
 
 def _next_steps(decision: Decision) -> str:

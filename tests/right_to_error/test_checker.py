@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from bonnefoi.right_to_error.checker import question
+from bonnefoi.rules import load_catalogue
 from bonnefoi.rules.enums import Sector
 from bonnefoi.rules.situation import FIELD_NAMES
 
@@ -398,3 +399,16 @@ def test_checker_pages_make_no_database_query(client, django_assert_max_num_quer
 
 def _query(answers: dict[str, str]) -> str:
     return "&".join(f"{name}={value}" for name, value in answers.items())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("answers", [GENERAL, TAX], ids=["general", "tax"])
+def test_the_result_page_says_each_thing_once(client, answers):
+    """The verdict box gives the verdict and its reason; what is still owed and the next steps
+    have their own sections, so no sentence of the explanation is printed twice."""
+    response, _asked = run(client, answers)
+    html = text(response)
+    principal = load_catalogue().sectors[answers["sector"]].principal
+    assert html.count(principal) == 1
+    assert "Que faire :" not in html  # the next steps are a list of their own
+    assert html.count("Et maintenant ?") == 1

@@ -21,6 +21,7 @@ from bonnefoi.right_to_error.checker import EDIT_PARAM, STEP_PARAM, UNKNOWN, Bad
 from bonnefoi.right_to_error.forms import QuestionForm
 from bonnefoi.rules import load_catalogue
 from bonnefoi.rules.docs import rules_catalogue_json, sectors_json
+from bonnefoi.rules.explain import public_parts
 
 TITLE = "Vérifier mon droit à l'erreur"
 UNDETERMINED = "Nous ne pouvons pas encore répondre."
@@ -148,8 +149,10 @@ def _result_context(walk: checker.Walk, used: dict[str, str]) -> dict:
         "title": f"Résultat — {TITLE}",
         "heading": TITLE,
         "applies": decision.right_to_error_applies,
-        # The alert's title already says it when no answer can be given yet.
-        "explanation": data["explanation"]["public"].removeprefix(UNDETERMINED).strip(),
+        # The alert carries the verdict and its reason; interest, deadline, what is owed and
+        # next steps have their own sections below. Its title already says it when no answer
+        # can be given yet.
+        "explanation": public_parts(decision)["verdict"].removeprefix(UNDETERMINED).strip(),
         "principal": sector.principal if sector else None,
         "principal_amount": _euros(decision.principal_amount_eur),
         "interest": {
