@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("bonnefoi.core.urls")),
     path("", include("bonnefoi.accounts.urls")),
     path("droit-a-l-erreur/", include("bonnefoi.right_to_error.urls")),
+    path("conseils/", include("bonnefoi.advice.urls")),
     path("espace-agent/", include("bonnefoi.structures.urls")),
     path("api/v1/", include("config.api_urls")),
     path("gestion/", admin.site.urls),

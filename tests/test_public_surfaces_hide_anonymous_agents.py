@@ -17,8 +17,27 @@ from tests.structures.factories import AgentFactory, StructureFactory
 from tests.urls_walk import is_public, iter_routes
 
 TEMPLATE_ROOT = Path(settings.BASE_DIR) / "bonnefoi" / "templates"
+
+
+def _published_entry(agent):
+    from bonnefoi.advice.models import EntryStatus
+    from bonnefoi.advice.services import entry_publish
+    from tests.advice.factories import EntryFactory
+
+    entry = EntryFactory(owners=[agent.structure], status=EntryStatus.IN_REVIEW)
+    entry_publish(entry=entry, user=None, change_kind="major", change_note="v1")
+    return entry
+
+
 # Public URL patterns with parameters: pattern name -> kwargs builder(agent).
-PUBLIC_URL_SAMPLES: dict[str, callable] = {}
+PUBLIC_URL_SAMPLES: dict[str, callable] = {
+    "advice:entry": lambda agent: {"slug": _published_entry(agent).slug},
+    "advice:audience": lambda agent: {"audience_slug": "particuliers"},
+    "advice:life_event": lambda agent: {
+        "audience_slug": "particuliers",
+        "slug": _published_entry(agent).life_events.get().slug,
+    },
+}
 
 
 def public_url_patterns():

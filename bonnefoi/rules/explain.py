@@ -77,7 +77,9 @@ def public_parts(decision: Decision) -> dict[str, str | None]:
         interest_text += "."
     deadline_text = None
     if decision.effective_deadline:
-        deadline_text = f"Le délai pour corriger se terminait le {_day(decision.effective_deadline)}"
+        deadline_text = (
+            f"Le délai pour corriger se terminait le {_day(decision.effective_deadline)}"
+        )
         if decision.deadline_extension:
             deadline_text += (
                 " (reporté au premier jour ouvré suivant : "

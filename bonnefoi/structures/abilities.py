@@ -10,13 +10,20 @@ from bonnefoi.structures.models import Agent, AnonymityException, Structure
 from bonnefoi.structures.selectors import user_memberships, user_roles_on
 
 _READ = {"structure.view", "agent.view"}
+# Advice catalogue: editors write and submit entries of their structures; quality managers
+# and administrators review and publish them.
+_ADVICE_EDIT = {"advice.edit"}
+_ADVICE_PUBLISH = {"advice.edit", "advice.publish"}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AGENT: _READ,
-    Role.EDITOR: _READ,
-    Role.QUALITY_MANAGER: _READ | {"anonymity.view"},
+    Role.EDITOR: _READ | _ADVICE_EDIT,
+    Role.QUALITY_MANAGER: _READ | {"anonymity.view"} | _ADVICE_PUBLISH,
     Role.ADMINISTRATOR: _READ
+    | _ADVICE_PUBLISH
     | {"agent.manage", "membership.manage", "anonymity.view", "anonymity.approve", "audit.view"},
     Role.NATIONAL_ADMINISTRATOR: _READ
+    | _ADVICE_PUBLISH
     | {
         "agent.manage",
         "membership.manage",

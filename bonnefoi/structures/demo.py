@@ -167,6 +167,23 @@ STRUCTURES = [
         "30189",
     ),
     ("urssaf", K.NETWORK, "Réseau des Urssaf", None, "DEMO-URSSAF", "", "", "", ""),
+    # Networks that own advice entries of the demo catalogue (bonnefoi/advice/content/owners.yaml).
+    ("france-travail", K.NETWORK, "France Travail", None, "DEMO-FRANCE-TRAVAIL", "", "", "", ""),
+    ("cnam", K.NETWORK, "Assurance maladie", None, "DEMO-CNAM", "", "", "", ""),
+    ("ccmsa", K.NETWORK, "Mutualité sociale agricole", None, "DEMO-CCMSA", "", "", "", ""),
+    ("dgddi", K.NETWORK, "Douane", None, "DEMO-DGDDI", "", "", "", ""),
+    ("cnav", K.NETWORK, "Assurance retraite", None, "DEMO-CNAV", "", "", "", ""),
+    (
+        "departements",
+        K.NETWORK,
+        "Conseils départementaux",
+        None,
+        "DEMO-DEPARTEMENTS",
+        "",
+        "",
+        "",
+        "",
+    ),
     (
         "urssaf-idf",
         K.ADMINISTRATION,

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "bonnefoi.accounts",
     "bonnefoi.structures",
     "bonnefoi.right_to_error",
+    "bonnefoi.advice",
 ]
 
 MIDDLEWARE = [

@@ -68,6 +68,8 @@ class Command(BaseCommand):
                 self.created.append(f"structure « {name} »")
             structures[key] = existing
 
+        self._load_advice()
+
         if not User.objects.filter(email=demo.SUPERUSER_EMAIL).exists():
             User.objects.create_superuser(email=demo.SUPERUSER_EMAIL, password=demo.DEMO_PASSWORD)
             self.created.append(f"super-administrateur {demo.SUPERUSER_EMAIL}")
@@ -99,6 +101,13 @@ class Command(BaseCommand):
                 valid_until=today + dt.timedelta(days=335),
             )
             self.created.append(f"exception d'anonymat pour {agent.pseudonym}")
+
+    def _load_advice(self) -> None:
+        """The advice catalogue shipped with the platform (its owners are demo networks)."""
+        from bonnefoi.advice.content import import_content
+
+        report = import_content()
+        self.created.extend(report.created)
 
     def _print_logins(self) -> None:
         self.stdout.write("")

@@ -1,0 +1,238 @@
+"""Advice catalogue: frequent errors, the advice against them, and their editorial life.
+
+An `Entry` row is the working copy editors change; what the public reads is the entry's
+`current_version`, an immutable `EntryVersion` snapshot written by each publication.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from bonnefoi.core.models import TimeStampedModel
+from bonnefoi.structures.models import Structure
+
+
+class Audience(models.TextChoices):
+    PARTICULIER = "particulier", "Particuliers"
+    PROFESSIONNEL = "professionnel", "Professionnels"
+    ASSOCIATION = "association", "Associations"
+
+
+class EntryStatus(models.TextChoices):
+    DRAFT = "draft", "Brouillon"
+    IN_REVIEW = "in_review", "En relecture"
+    PUBLISHED = "published", "Publié"
+    ARCHIVED = "archived", "Archivé"
+
+
+class ChangeKind(models.TextChoices):
+    MAJOR = "major", "Modification importante"
+    MINOR = "minor", "Correction mineure"
+
+
+class LifeEvent(TimeStampedModel):
+    slug = models.SlugField("identifiant", max_length=80, unique=True)
+    audience = models.CharField("public", max_length=20, choices=Audience.choices)
+    title = models.CharField("intitulé", max_length=120)
+    summary = models.CharField("résumé", max_length=300)
+    position = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "événement de vie"
+        verbose_name_plural = "événements de vie"
+        ordering = ["audience", "position", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class Procedure(TimeStampedModel):
+    """A démarche, with its owning administrations and official online service."""
+
+    slug = models.SlugField("identifiant", max_length=80, unique=True)
+    title = models.CharField("intitulé", max_length=160)
+    owners = models.ManyToManyField(
+        Structure, verbose_name="administrations responsables", related_name="advice_procedures"
+    )
+    online_service_url = models.URLField("service en ligne officiel", max_length=500)
+
+    class Meta:
+        verbose_name = "démarche"
+        verbose_name_plural = "démarches"
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class LegalReference(TimeStampedModel):
+    """A legal text the advice cites. `key` is shared with the rules engine's references
+    (bonnefoi/rules/data/references.toml) so that both speak of the same article."""
+
+    key = models.SlugField("identifiant", max_length=80, unique=True)
+    code = models.CharField("code ou texte", max_length=160)
+    article = models.CharField("article", max_length=80)
+    paragraph = models.CharField("alinéa ou paragraphe", max_length=80, blank=True)
+    url = models.URLField("lien Légifrance ou source", max_length=500)
+    unverified = models.BooleanField("à vérifier", default=False)
+    note = models.TextField("note", blank=True)
+
+    class Meta:
+        verbose_name = "référence juridique"
+        verbose_name_plural = "références juridiques"
+        ordering = ["code", "article"]
+
+    def __str__(self):
+        text = f"{self.code}, article {self.article}"
+        return f"{text} ({self.paragraph})" if self.paragraph else text
+
+    @property
+    def current_version(self):
+        return self.versions.order_by("-version_date").first()
+
+
+class LegalReferenceVersion(models.Model):
+    """A dated version of a legal text. Registering one puts dependent entries under review."""
+
+    reference = models.ForeignKey(LegalReference, on_delete=models.CASCADE, related_name="versions")
+    version_date = models.DateField("version du")
+    summary = models.TextField("ce qui change", blank=True)
+    registered_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "version d'une référence juridique"
+        ordering = ["reference", "-version_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference", "version_date"], name="advice_reference_version_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — version du {self.version_date:%d/%m/%Y}"
+
+
+class RuleWatch(models.Model):
+    """The engine rule version the catalogue was last checked against, per engine rule id."""
+
+    rule_id = models.CharField("règle du moteur", max_length=80, unique=True)
+    version_id = models.CharField("dernière version connue", max_length=120)
+    checked_at = models.DateTimeField("vérifiée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "règle du moteur suivie"
+        verbose_name_plural = "règles du moteur suivies"
+
+    def __str__(self):
+        return f"{self.rule_id} ({self.version_id})"
+
+
+class EntryQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(
+            status=EntryStatus.PUBLISHED, current_version__isnull=False
+        ).select_related("current_version")
+
+    def owned_by_subtree_of(self, structures):
+        """Entries owned by one of `structures` or by a structure under one of them."""
+        condition = Q()
+        for structure in structures:
+            condition |= Q(owners__path__tree_prefix=structure.path)
+        return self.filter(condition).distinct() if condition else self.none()
+
+
+class Entry(TimeStampedModel):
+    """A frequent error and the advice against it (the working copy editors change)."""
+
+    slug = models.SlugField("identifiant", max_length=120, unique=True)
+    audience = models.CharField("public", max_length=20, choices=Audience.choices)
+    title = models.CharField(
+        "l'erreur, à la première personne",
+        max_length=200,
+        help_text="Comme les gens la commettent : « J'oublie de déclarer… ».",
+    )
+    consequence = models.TextField("ce que l'erreur entraîne")
+    advice = models.TextField("le conseil pour l'éviter")
+    fix = models.TextField("comment la corriger si elle est faite")
+    example = models.TextField("exemple", blank=True)
+    links = models.JSONField("liens officiels", default=list)  # [{"label": ..., "url": ...}]
+    life_events = models.ManyToManyField(
+        LifeEvent, verbose_name="événements de vie", related_name="entries"
+    )
+    procedures = models.ManyToManyField(
+        Procedure, verbose_name="démarches", related_name="entries", blank=True
+    )
+    owners = models.ManyToManyField(
+        Structure, verbose_name="administrations responsables", related_name="advice_entries"
+    )
+    legal_references = models.ManyToManyField(
+        LegalReference, verbose_name="références juridiques", related_name="entries", blank=True
+    )
+    rule_ids = models.JSONField("règles du moteur dont il dépend", default=list, blank=True)
+    status = models.CharField(
+        "état", max_length=20, choices=EntryStatus.choices, default=EntryStatus.DRAFT
+    )
+    needs_review = models.BooleanField("à revoir", default=False)
+    review_reason = models.TextField("pourquoi le revoir", blank=True)
+    review_by = models.DateField("à relire avant le", null=True, blank=True)
+    verified_on = models.DateField("vérifié le", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        Structure,
+        verbose_name="vérifié par",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    current_version = models.OneToOneField(
+        "EntryVersion",
+        verbose_name="version publiée",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "erreur fréquente"
+        verbose_name_plural = "erreurs fréquentes"
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class EntryVersion(models.Model):
+    """What was published, frozen: the public page and its change history read these."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField("numéro")
+    change_kind = models.CharField(
+        "nature du changement", max_length=10, choices=ChangeKind.choices
+    )
+    change_note = models.TextField("note de changement")
+    content = models.JSONField("contenu publié")
+    published_at = models.DateTimeField("publiée le", auto_now_add=True)
+    published_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="publiée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_by = models.ForeignKey(
+        Structure, verbose_name="vérifiée par", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "version publiée"
+        verbose_name_plural = "versions publiées"
+        ordering = ["entry", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "number"], name="advice_entry_version_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.entry} — version {self.number}"
