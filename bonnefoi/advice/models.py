@@ -236,3 +236,31 @@ class EntryVersion(models.Model):
 
     def __str__(self):
         return f"{self.entry} — version {self.number}"
+
+
+class FeedbackReason(models.TextChoices):
+    UNCLEAR = "unclear", "Ce n'est pas clair"
+    NOT_MY_SITUATION = "not_my_situation", "Cela ne correspond pas à ma situation"
+    OUTDATED = "outdated", "L'information semble dépassée"
+    INCOMPLETE = "incomplete", "Il manque une information"
+    OTHER = "other", "Autre raison"
+
+
+class Feedback(models.Model):
+    """« Ce conseil vous a-t-il été utile ? » — no personal data: no free text, no IP, no user."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="feedback")
+    version_number = models.PositiveIntegerField("version lue")
+    useful = models.BooleanField("utile")
+    reason = models.CharField(
+        "raison", max_length=20, choices=FeedbackReason.choices, blank=True
+    )
+    created_on = models.DateField("reçu le", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "avis sur un conseil"
+        verbose_name_plural = "avis sur les conseils"
+        ordering = ["-created_on"]
+
+    def __str__(self):
+        return f"{self.entry} — {'utile' if self.useful else 'pas utile'}"
