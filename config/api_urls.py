@@ -3,6 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from bonnefoi.advice.api import (
+    EntryDetailView,
+    EntryListView,
+    LifeEventListView,
+    ProcedureListView,
+)
 from bonnefoi.right_to_error.api import EvaluateView, RulesView
 from bonnefoi.structures.api import AgentViewSet, StructureViewSet
 
@@ -15,5 +21,9 @@ urlpatterns = [
     path("", include(router.urls)),
     path("right-to-error/evaluate", EvaluateView.as_view(), name="right-to-error-evaluate"),
     path("right-to-error/rules", RulesView.as_view(), name="right-to-error-rules"),
+    path("advice/entries/", EntryListView.as_view(), name="advice-entry-list"),
+    path("advice/entries/<slug:slug>/", EntryDetailView.as_view(), name="advice-entry-detail"),
+    path("advice/life-events/", LifeEventListView.as_view(), name="advice-life-event-list"),
+    path("advice/procedures/", ProcedureListView.as_view(), name="advice-procedure-list"),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
 ]

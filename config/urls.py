@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("bonnefoi.accounts.urls")),
     path("droit-a-l-erreur/", include("bonnefoi.right_to_error.urls")),
     path("conseils/", include("bonnefoi.advice.urls")),
+    path("espace-agent/conseils/", include("bonnefoi.advice.backoffice_urls")),
     path("espace-agent/", include("bonnefoi.structures.urls")),
     path("api/v1/", include("config.api_urls")),
     path("gestion/", admin.site.urls),

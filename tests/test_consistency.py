@@ -13,6 +13,17 @@ PUBLIC_ROUTES = {
     "connexion/",
     "conseils/",
     "conseils/erreur/<slug:slug>/",
+    # Feedback form (POST without login, CSRF-protected), the embeddable widget and its help page.
+    "conseils/erreur/<slug:slug>/avis/",
+    "conseils/widget/",
+    "conseils/integrer/",
+    "conseils/recherche/",  # public search of the catalogue (GET, no data kept but zero-result queries)
+    # Atom feeds of the catalogue (published entries only, GET/HEAD, no cookie).
+    "conseils/flux/",
+    "conseils/flux/public/<slug:audience_slug>/",
+    "conseils/flux/evenement/<slug:slug>/",
+    "conseils/flux/demarche/<slug:slug>/",
+    "conseils/flux/administration/<str:sp_code>/",
     "conseils/<slug:audience_slug>/",
     "conseils/<slug:audience_slug>/<slug:slug>/",
     "droit-a-l-erreur/verifier",
@@ -27,6 +38,12 @@ PUBLIC_ROUTES = {
     # Public right-to-error API: anonymous by design (AllowAny, no session), throttled per IP.
     "api/v1/right-to-error/evaluate",
     "api/v1/right-to-error/rules",
+    # Public read API of the advice catalogue: published entries only, AllowAny, no session,
+    # CORS "*", throttled per IP.
+    "api/v1/advice/entries/",
+    "api/v1/advice/entries/<slug:slug>/",
+    "api/v1/advice/life-events/",
+    "api/v1/advice/procedures/",
 }
 
 

@@ -29,10 +29,26 @@ def _published_entry(agent):
     return entry
 
 
+def _published_procedure(agent):
+    from tests.advice.factories import ProcedureFactory
+
+    procedure = ProcedureFactory()
+    _published_entry(agent).procedures.set([procedure])
+    return procedure
+
+
 # Public URL patterns with parameters: pattern name -> kwargs builder(agent).
 PUBLIC_URL_SAMPLES: dict[str, callable] = {
     "advice:entry": lambda agent: {"slug": _published_entry(agent).slug},
+    "advice:feedback": lambda agent: {"slug": _published_entry(agent).slug},
     "advice:audience": lambda agent: {"audience_slug": "particuliers"},
+    # Atom feeds: an anonymous agent's structure owns the published entry they list.
+    "advice:feed_audience": lambda agent: {"audience_slug": "particuliers"},
+    "advice:feed_life_event": lambda agent: {
+        "slug": _published_entry(agent).life_events.get().slug
+    },
+    "advice:feed_procedure": lambda agent: {"slug": _published_procedure(agent).slug},
+    "advice:feed_owner": lambda agent: {"sp_code": agent.structure.sp_code},
     "advice:life_event": lambda agent: {
         "audience_slug": "particuliers",
         "slug": _published_entry(agent).life_events.get().slug,

@@ -29,6 +29,11 @@ class ChangeKind(models.TextChoices):
     MINOR = "minor", "Correction mineure"
 
 
+# Working-copy states in which an entry with a published version stays public: while its next
+# version is drafted or reviewed, the public keeps reading the last published one.
+PUBLIC_STATUSES = (EntryStatus.PUBLISHED, EntryStatus.DRAFT, EntryStatus.IN_REVIEW)
+
+
 class LifeEvent(TimeStampedModel):
     slug = models.SlugField("identifiant", max_length=80, unique=True)
     audience = models.CharField("public", max_length=20, choices=Audience.choices)
@@ -128,8 +133,11 @@ class RuleWatch(models.Model):
 
 class EntryQuerySet(models.QuerySet):
     def published(self):
+        """What the public reads: entries with a published version that are not archived. An
+        entry under revision (draft or in review again) keeps showing its last published
+        version until the next publication."""
         return self.filter(
-            status=EntryStatus.PUBLISHED, current_version__isnull=False
+            current_version__isnull=False, status__in=PUBLIC_STATUSES
         ).select_related("current_version")
 
     def owned_by_subtree_of(self, structures):
@@ -252,9 +260,7 @@ class Feedback(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="feedback")
     version_number = models.PositiveIntegerField("version lue")
     useful = models.BooleanField("utile")
-    reason = models.CharField(
-        "raison", max_length=20, choices=FeedbackReason.choices, blank=True
-    )
+    reason = models.CharField("raison", max_length=20, choices=FeedbackReason.choices, blank=True)
     created_on = models.DateField("reçu le", auto_now_add=True, db_index=True)
 
     class Meta:
@@ -264,3 +270,66 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"{self.entry} — {'utile' if self.useful else 'pas utile'}"
+
+
+class SearchDocument(models.Model):
+    """What the public can find: the current published version of an entry, flattened for search.
+
+    Written only by `bonnefoi.advice.search` (`search_index_entry`, `search_remove_entry`), never
+    edited by hand. The search engine's own structures live next to it and are created by
+    migration 0003 for the database in use: on PostgreSQL a stored generated `tsvector` column
+    (`search_vector`, configuration `fr_unaccent`) with a GIN index, and a table of the indexed
+    words with a trigram index (`advice_search_word`, for typos); on SQLite an FTS5 table
+    (`advice_search_fts`, rowid = entry id) and its vocabulary (`advice_search_vocab`).
+    `title` and `body` are unbounded text on purpose (PostgreSQL refuses to alter a column its
+    generated column reads) and come last, after the short columns the filters read.
+    """
+
+    entry = models.OneToOneField(
+        Entry, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    slug = models.SlugField("identifiant", max_length=120)
+    audience = models.CharField("public", max_length=20, choices=Audience.choices, db_index=True)
+    life_events = models.TextField("événements de vie")  # "|slug|slug|"
+    procedures = models.TextField("démarches")  # "|slug|slug|"
+    owner_paths = models.TextField("chemins des administrations responsables")  # "|path|path|"
+    version_number = models.PositiveIntegerField("version indexée")
+    indexed_at = models.DateTimeField("indexé le", auto_now=True)
+    title = models.TextField("titre publié")
+    body = models.TextField("texte publié")  # consequence, advice, fix, example
+
+    class Meta:
+        verbose_name = "document de recherche"
+        verbose_name_plural = "documents de recherche"
+
+    def __str__(self):
+        return self.title
+
+
+class ZeroResultSearch(models.Model):
+    """A public search that found nothing, for the observatory (what people look for and miss).
+
+    No personal data: the query is stored lowercased and stripped of e-mail addresses, phone
+    numbers and any digit sequence; only the day is kept; no IP address, no session, no user.
+    """
+
+    query = models.CharField("recherche (nettoyée)", max_length=200)
+    audience = models.CharField("public", max_length=20, choices=Audience.choices, blank=True)
+    life_event = models.CharField("événement de vie", max_length=80, blank=True)
+    owner = models.ForeignKey(
+        Structure,
+        verbose_name="administration",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    searched_on = models.DateField("le", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "recherche sans résultat"
+        verbose_name_plural = "recherches sans résultat"
+        ordering = ["-searched_on", "query"]
+
+    def __str__(self):
+        return self.query

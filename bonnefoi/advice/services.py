@@ -16,6 +16,7 @@ from bonnefoi.advice.models import (
     LegalReferenceVersion,
     RuleWatch,
 )
+from bonnefoi.advice.search import search_index_entry, search_remove_entry
 from bonnefoi.core.audit import audit_log
 
 REVIEW_PERIOD = timedelta(days=365)  # a published entry is re-read at least once a year
@@ -91,6 +92,7 @@ def entry_publish(
     entry.verified_by = owner
     entry.review_by = max(entry.review_by or today, today + REVIEW_PERIOD)
     entry.save()
+    search_index_entry(entry)
     audit_log(
         actor=user,
         action="advice.entry.publish",
@@ -99,6 +101,22 @@ def entry_publish(
         details={"version": version.number, "change_kind": change_kind},
     )
     return version
+
+
+@transaction.atomic
+def entry_archive(*, entry: Entry, user) -> Entry:
+    """Any state -> archived (a reviewer of one of the owners): the entry leaves the public
+    pages and the search; its versions stay for the record."""
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status == EntryStatus.ARCHIVED:
+        raise ValidationError("Ce conseil est déjà archivé.")
+    _require(user, entry, "archive", "Vous ne pouvez pas archiver ce conseil.")
+    entry.status = EntryStatus.ARCHIVED
+    entry.needs_review = False  # an archived entry leaves the review queue too
+    entry.save(update_fields=["status", "needs_review", "updated_at"])
+    search_remove_entry(entry)
+    audit_log(actor=user, action="advice.entry.archive", obj=entry)
+    return entry
 
 
 @transaction.atomic

@@ -60,3 +60,18 @@ class EntryFactory(factory.django.DjangoModelFactory):
     def legal_references(self, create, extracted, **kwargs):
         if extracted:
             self.legal_references.set(extracted)
+
+
+def publish_entry(entry, *, note="Première publication.", kind="major", user=None, procedures=None):
+    """Publish `entry` as a trusted import would (user None), optionally with procedures first;
+    returns it reloaded (embedding tests: API, feeds, open data)."""
+    from bonnefoi.advice.models import EntryStatus
+    from bonnefoi.advice.services import entry_publish
+
+    if procedures is not None:
+        entry.procedures.set(procedures)
+    entry.status = EntryStatus.IN_REVIEW
+    entry.save()
+    entry_publish(entry=entry, user=user, change_kind=kind, change_note=note)
+    entry.refresh_from_db()
+    return entry
