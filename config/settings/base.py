@@ -215,3 +215,5 @@ BONNEFOI_HOST = env_str(
 )
 BONNEFOI_DPO_EMAIL = env_str("BONNEFOI_DPO_EMAIL", "dpo@bonnefoi.localhost")
 AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 365)
+# Searches without results (cleaned queries, no personal data) kept for the observatory.
+ADVICE_SEARCH_LOG_RETENTION_DAYS = env_int("ADVICE_SEARCH_LOG_RETENTION_DAYS", 400)
