@@ -21,7 +21,9 @@ class Command(BaseCommand):
         cutoff = timezone.localdate() - dt.timedelta(days=days)
         expired = ZeroResultSearch.objects.filter(searched_on__lt=cutoff)
         if dry_run:
-            self.stdout.write(f"Simulation : {expired.count()} recherche(s) de plus de {days} jours.")
+            self.stdout.write(
+                f"Simulation : {expired.count()} recherche(s) de plus de {days} jours."
+            )
             return
         with transaction.atomic():
             deleted, _ = expired.delete()
