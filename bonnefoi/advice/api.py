@@ -20,11 +20,11 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from bonnefoi.advice.models import (
-    PUBLIC_STATUSES,
     Audience,
     Entry,
     LifeEvent,
     Procedure,
+    public_entries_q,
 )
 from bonnefoi.advice.search import MAX_LIMIT, MAX_QUERY_LENGTH, search_entries
 from bonnefoi.advice.serializers import (
@@ -348,7 +348,7 @@ class EntryDetailView(PublicAdviceView):
         return Response(data)
 
 
-PUBLISHED_ENTRIES = Q(entries__status__in=PUBLIC_STATUSES, entries__current_version__isnull=False)
+PUBLISHED_ENTRIES = public_entries_q("entries__")
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -19,13 +19,13 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
 from bonnefoi.advice.models import (
-    PUBLIC_STATUSES,
     Audience,
     ChangeKind,
     Entry,
     EntryVersion,
     LifeEvent,
     Procedure,
+    public_entries_q,
 )
 from bonnefoi.advice.views.public import AUDIENCE_SLUGS, SLUG_OF_AUDIENCE
 from bonnefoi.structures.models import Structure
@@ -78,8 +78,7 @@ class AdviceFeed(Feed):
         versions = list(
             EntryVersion.objects.filter(
                 scope.entries,
-                entry__status__in=PUBLIC_STATUSES,
-                entry__current_version__isnull=False,
+                public_entries_q("entry__"),
             )
             .select_related("entry", "verified_by")
             .order_by("-published_at", "-pk")[:ITEMS]

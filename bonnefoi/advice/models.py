@@ -34,6 +34,12 @@ class ChangeKind(models.TextChoices):
 PUBLIC_STATUSES = (EntryStatus.PUBLISHED, EntryStatus.DRAFT, EntryStatus.IN_REVIEW)
 
 
+def public_entries_q(prefix: str = "") -> Q:
+    """The one rule of what the public reads, as a filter on entries reached through `prefix`
+    (e.g. "entries__" from a life event): a published version, not archived."""
+    return Q(**{f"{prefix}status__in": PUBLIC_STATUSES, f"{prefix}current_version__isnull": False})
+
+
 class LifeEvent(TimeStampedModel):
     slug = models.SlugField("identifiant", max_length=80, unique=True)
     audience = models.CharField("public", max_length=20, choices=Audience.choices)
@@ -136,9 +142,7 @@ class EntryQuerySet(models.QuerySet):
         """What the public reads: entries with a published version that are not archived. An
         entry under revision (draft or in review again) keeps showing its last published
         version until the next publication."""
-        return self.filter(
-            current_version__isnull=False, status__in=PUBLIC_STATUSES
-        ).select_related("current_version")
+        return self.filter(public_entries_q()).select_related("current_version")
 
     def owned_by_subtree_of(self, structures):
         """Entries owned by one of `structures` or by a structure under one of them."""
@@ -201,6 +205,11 @@ class Entry(TimeStampedModel):
     )
 
     objects = EntryQuerySet.as_manager()
+
+    @property
+    def is_public(self) -> bool:
+        """The instance form of public_entries_q()."""
+        return self.status in PUBLIC_STATUSES and self.current_version_id is not None
 
     class Meta:
         verbose_name = "erreur fréquente"

@@ -219,7 +219,7 @@ def search_index_entry(entry: Entry) -> None:
     entry = Entry.objects.filter(pk=entry.pk).select_related("current_version").first()
     if entry is None:
         return
-    if entry.status not in PUBLIC_STATUSES or entry.current_version is None:
+    if not entry.is_public:
         search_remove_entry(entry)
         return
     fields = document_fields(entry.current_version.content)

@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from bonnefoi.accounts.models import Membership, Role
-from bonnefoi.advice.models import PUBLIC_STATUSES, Entry, EntryVersion, LifeEvent
+from bonnefoi.advice.models import Entry, EntryVersion, LifeEvent, public_entries_q
 
 REVIEWER_ROLES = (Role.EDITOR, Role.QUALITY_MANAGER, Role.ADMINISTRATOR)
 
@@ -12,11 +12,7 @@ REVIEWER_ROLES = (Role.EDITOR, Role.QUALITY_MANAGER, Role.ADMINISTRATOR)
 def life_events_for(audience: str) -> QuerySet[LifeEvent]:
     """Life events of one audience that have at least one published entry."""
     return (
-        LifeEvent.objects.filter(
-            audience=audience,
-            entries__current_version__isnull=False,
-            entries__status__in=PUBLIC_STATUSES,
-        )
+        LifeEvent.objects.filter(public_entries_q("entries__"), audience=audience)
         .distinct()
         .order_by("position", "title")
     )

@@ -25,8 +25,7 @@ _ALL_ZONES = tuple(Zone)
 
 @dataclass(frozen=True, slots=True)
 class Derived:
-    name: str
-    label: str  # French
+    name: str  # its French label is in data/facts.toml, like every fact
     inputs: tuple[str, ...]
     compute: Callable[[Context], tuple]
 
@@ -131,7 +130,6 @@ DERIVED: dict[str, Derived] = {
     for d in (
         Derived(
             "derived.regularised_in_time",
-            "Régularisation faite spontanément ou dans le délai fixé",
             (
                 "regularised",
                 "dates.invitation",
@@ -144,7 +142,6 @@ DERIVED: dict[str, Derived] = {
         ),
         Derived(
             "derived.days_request_to_complementary",
-            "Jours entre la demande de régularisation et la déclaration complémentaire",
             (
                 "days_from_request_to_complementary_declaration",
                 "dates.request",
@@ -154,7 +151,6 @@ DERIVED: dict[str, Derived] = {
         ),
         Derived(
             "derived.within_customs_recovery_period",
-            "Régularisation avant la fin du droit de reprise (3 ans)",
             ("dates.error", "dates.regularisation"),
             _within_customs_recovery_period,
         ),

@@ -223,3 +223,16 @@ def test_embed_help_before_any_publication(client):
     response = client.get(reverse("advice:embed_help"))
     assert response.status_code == 200
     assert "Aucun conseil n'est encore publié" in unescape(response.content.decode())
+
+
+def test_an_entry_under_revision_stays_in_the_widget_and_its_choices(client, catalogue):
+    """While its next version is drafted, a published entry stays in the widget and its
+    procedure stays offered on the embed page, like everywhere else on the public side."""
+    entry = catalogue["urssaf"]
+    entry.status = EntryStatus.DRAFT
+    entry.save()
+    response = client.get(WIDGET_URL, {"procedure": "declarer-embauche"})
+    assert entry.title in titles(response)
+    choices = [value for _group, items in widget_views._embed_choices() for value, _ in items]
+    assert "procedure:declarer-embauche" in choices
+    assert "owner:URSSAF" in choices

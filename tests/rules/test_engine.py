@@ -325,3 +325,12 @@ def test_the_batch_fast_path_equals_the_general_path():
     general = list(batch._evaluate_rows(batch._jsonl_rows(lines), full=False))
     assert fast == general
     assert [json.loads(line)["line"] for line in fast] == [1, 3, 4, 5, 6, 8]
+
+
+def test_every_derived_fact_has_its_french_label():
+    """Derived facts are named in traces like given facts: each has a label in facts.toml."""
+    from bonnefoi.rules.derived import DERIVED
+
+    facts = load_catalogue().facts
+    for name in DERIVED:
+        assert facts[name].label

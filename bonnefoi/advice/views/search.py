@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from bonnefoi.advice.models import PUBLIC_STATUSES, Audience, LifeEvent
+from bonnefoi.advice.models import Audience, LifeEvent, public_entries_q
 from bonnefoi.advice.search import MAX_QUERY_LENGTH, search_entries, search_log_zero_result
 from bonnefoi.advice.views.public import AUDIENCE_SLUGS, SLUG_OF_AUDIENCE
 from bonnefoi.structures.models import Structure
@@ -19,9 +19,7 @@ TITLE = "Rechercher un conseil"
 def _life_events():
     """Life events with at least one published entry, for the filter."""
     return list(
-        LifeEvent.objects.filter(
-            entries__status__in=PUBLIC_STATUSES, entries__current_version__isnull=False
-        )
+        LifeEvent.objects.filter(public_entries_q("entries__"))
         .distinct()
         .order_by("audience", "position", "title")
     )
@@ -31,8 +29,7 @@ def _owners():
     """Structures owning at least one published entry, for the filter."""
     return list(
         Structure.objects.filter(
-            advice_entries__status__in=PUBLIC_STATUSES,
-            advice_entries__current_version__isnull=False,
+            public_entries_q("advice_entries__"),
         )
         .distinct()
         .only("pk", "name", "path")

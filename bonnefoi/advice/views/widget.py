@@ -22,7 +22,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from bonnefoi.advice.models import Entry, EntryStatus, LifeEvent, Procedure
+from bonnefoi.advice.models import Entry, LifeEvent, Procedure, public_entries_q
 from bonnefoi.structures.models import Structure
 
 WIDGET_LIMIT = 50  # entries shown at most; the last link leads to the full catalogue
@@ -155,18 +155,11 @@ def widget(request):
 
 def _embed_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Grouped <select> choices ("procedure:slug", label) of filters with published entries."""
-    published = {
-        "entries__status": EntryStatus.PUBLISHED,
-        "entries__current_version__isnull": False,
-    }
-    procedures = Procedure.objects.filter(**published).distinct().order_by("title")
-    events = LifeEvent.objects.filter(**published).distinct().order_by("audience", "title")
+    published = public_entries_q("entries__")
+    procedures = Procedure.objects.filter(published).distinct().order_by("title")
+    events = LifeEvent.objects.filter(published).distinct().order_by("audience", "title")
     owners = (
-        Structure.objects.filter(
-            advice_entries__status=EntryStatus.PUBLISHED,
-            advice_entries__current_version__isnull=False,
-            sp_code__isnull=False,
-        )
+        Structure.objects.filter(public_entries_q("advice_entries__"), sp_code__isnull=False)
         .exclude(sp_code="")
         .distinct()
         .order_by("name")
