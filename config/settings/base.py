@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "bonnefoi.structures",
     "bonnefoi.right_to_error",
     "bonnefoi.advice",
+    "bonnefoi.reception",
+    "bonnefoi.training",
+    "bonnefoi.incidents",
 ]
 
 MIDDLEWARE = [
