@@ -37,6 +37,8 @@ from bonnefoi.advice.serializers import (
     references_by_key,
     serialize_entries,
 )
+from bonnefoi.advice.signals import NAMESPACE
+from bonnefoi.core.page_cache import cache_public_json
 from bonnefoi.right_to_error.api import PublicRightToErrorView
 from bonnefoi.right_to_error.openapi import DETAIL_SCHEMA, RETRY_AFTER, THROTTLED_RESPONSE
 from bonnefoi.structures.models import Structure
@@ -211,6 +213,7 @@ class EntryListView(PublicAdviceView):
             429: THROTTLED_RESPONSE,
         },
     )
+    @cache_public_json(NAMESPACE)
     def get(self, request):
         errors: dict[str, list[str]] = {}
         audience = self.audience_filter(errors)
@@ -334,6 +337,7 @@ class EntryDetailView(PublicAdviceView):
             429: THROTTLED_RESPONSE,
         },
     )
+    @cache_public_json(NAMESPACE)
     def get(self, request, slug: str):
         entry = entries_for_output(Entry.objects.filter(slug=slug)).first()
         if entry is None:
@@ -368,6 +372,7 @@ class LifeEventListView(PublicAdviceView):
             429: THROTTLED_RESPONSE,
         },
     )
+    @cache_public_json(NAMESPACE)
     def get(self, request):
         errors: dict[str, list[str]] = {}
         audience = self.audience_filter(errors)
@@ -401,6 +406,7 @@ class ProcedureListView(PublicAdviceView):
             429: THROTTLED_RESPONSE,
         },
     )
+    @cache_public_json(NAMESPACE)
     def get(self, request):
         errors: dict[str, list[str]] = {}
         owner = self.owner_filter(errors)

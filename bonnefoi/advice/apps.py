@@ -7,3 +7,8 @@ class AdviceConfig(AppConfig):
     name = "bonnefoi.advice"
     label = "advice"
     verbose_name = "Conseils contre les erreurs fréquentes"
+
+    def ready(self):
+        from bonnefoi.advice import signals
+
+        signals.connect()

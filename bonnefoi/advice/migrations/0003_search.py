@@ -3,12 +3,42 @@
 # generated tsvector and its GIN index, word table with a trigram index; SQLite: FTS5 table and its
 # vocabulary), then the entries already published are indexed.
 
+import re
+import unicodedata
+
 import django.db.models.deletion
 from django.db import migrations, models
 
 FTS_TABLE = "advice_search_fts"
 FTS_VOCABULARY = "advice_search_vocab"
 WORD_TABLE = "advice_search_word"
+# Frozen copies of the indexing helpers of bonnefoi.advice.search.text as of this migration: a
+# migration must not change meaning when the application code moves on.
+PUBLIC_STATUSES = ("published", "draft", "in_review")  # with a current published version
+BODY_FIELDS = ("consequence", "advice", "fix", "example")
+_MARKERS = str.maketrans({"\ue000": " ", "\ue001": " "})
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _clean(text):
+    return (text or "").translate(_MARKERS).strip()
+
+
+def _document_fields(content):
+    body = "\n\n".join(_clean(content.get(name)) for name in BODY_FIELDS if content.get(name))
+    return {"title": _clean(content.get("title")), "body": body}
+
+
+def _normalize(text):
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _document_words(fields):
+    words = [_normalize(w) for w in _WORD.findall(f"{fields['title']} {fields['body']}")]
+    return sorted({w for w in words if len(w) >= 3 and not w.isdigit()})
+
 
 POSTGRES_FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -74,9 +104,6 @@ def drop_search_structures(apps, schema_editor):
 
 def index_published_entries(apps, schema_editor):
     """Index the entries already published (same content as search.search_index_entry)."""
-    from bonnefoi.advice.models import PUBLIC_STATUSES
-    from bonnefoi.advice.search import document_fields, document_words, spell_out_ligatures
-
     Entry = apps.get_model("advice", "Entry")
     SearchDocument = apps.get_model("advice", "SearchDocument")
     connection = schema_editor.connection
@@ -86,14 +113,16 @@ def index_published_entries(apps, schema_editor):
         .prefetch_related("life_events", "procedures", "owners")
     )
     for entry in entries:
-        fields = document_fields(entry.current_version.content)
+        fields = _document_fields(entry.current_version.content)
         SearchDocument.objects.update_or_create(
             entry=entry,
             defaults={
                 **fields,
                 "slug": entry.slug,
                 "audience": entry.audience,
-                "life_events": "|" + "|".join(sorted(e.slug for e in entry.life_events.all())) + "|",
+                "life_events": "|"
+                + "|".join(sorted(e.slug for e in entry.life_events.all()))
+                + "|",
                 "procedures": "|" + "|".join(sorted(p.slug for p in entry.procedures.all())) + "|",
                 "owner_paths": "|" + "|".join(sorted(o.path for o in entry.owners.all())) + "|",
                 "version_number": entry.current_version.number,
@@ -104,56 +133,116 @@ def index_published_entries(apps, schema_editor):
                 cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [entry.pk])
                 cursor.execute(
                     f"INSERT INTO {FTS_TABLE} (rowid, title, body) VALUES (%s, %s, %s)",
-                    [entry.pk, spell_out_ligatures(fields["title"]), spell_out_ligatures(fields["body"])],
+                    [
+                        entry.pk,
+                        fields["title"].translate(_LIGATURES),
+                        fields["body"].translate(_LIGATURES),
+                    ],
                 )
             elif connection.vendor == "postgresql":
                 cursor.execute(
                     f"INSERT INTO {WORD_TABLE} (word) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
-                    [document_words(fields)],
+                    [_document_words(fields)],
                 )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('advice', '0002_feedback'),
-        ('structures', '0001_initial'),
+        ("advice", "0002_feedback"),
+        ("structures", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SearchDocument',
+            name="SearchDocument",
             fields=[
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search_document', serialize=False, to='advice.entry')),
-                ('slug', models.SlugField(max_length=120, verbose_name='identifiant')),
-                ('audience', models.CharField(choices=[('particulier', 'Particuliers'), ('professionnel', 'Professionnels'), ('association', 'Associations')], db_index=True, max_length=20, verbose_name='public')),
-                ('life_events', models.TextField(verbose_name='événements de vie')),
-                ('procedures', models.TextField(verbose_name='démarches')),
-                ('owner_paths', models.TextField(verbose_name='chemins des administrations responsables')),
-                ('version_number', models.PositiveIntegerField(verbose_name='version indexée')),
-                ('indexed_at', models.DateTimeField(auto_now=True, verbose_name='indexé le')),
-                ('title', models.TextField(verbose_name='titre publié')),
-                ('body', models.TextField(verbose_name='texte publié')),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="search_document",
+                        serialize=False,
+                        to="advice.entry",
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, verbose_name="identifiant")),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("particulier", "Particuliers"),
+                            ("professionnel", "Professionnels"),
+                            ("association", "Associations"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="public",
+                    ),
+                ),
+                ("life_events", models.TextField(verbose_name="événements de vie")),
+                ("procedures", models.TextField(verbose_name="démarches")),
+                (
+                    "owner_paths",
+                    models.TextField(verbose_name="chemins des administrations responsables"),
+                ),
+                ("version_number", models.PositiveIntegerField(verbose_name="version indexée")),
+                ("indexed_at", models.DateTimeField(auto_now=True, verbose_name="indexé le")),
+                ("title", models.TextField(verbose_name="titre publié")),
+                ("body", models.TextField(verbose_name="texte publié")),
             ],
             options={
-                'verbose_name': 'document de recherche',
-                'verbose_name_plural': 'documents de recherche',
+                "verbose_name": "document de recherche",
+                "verbose_name_plural": "documents de recherche",
             },
         ),
         migrations.CreateModel(
-            name='ZeroResultSearch',
+            name="ZeroResultSearch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('query', models.CharField(max_length=200, verbose_name='recherche (nettoyée)')),
-                ('audience', models.CharField(blank=True, choices=[('particulier', 'Particuliers'), ('professionnel', 'Professionnels'), ('association', 'Associations')], max_length=20, verbose_name='public')),
-                ('life_event', models.CharField(blank=True, max_length=80, verbose_name='événement de vie')),
-                ('searched_on', models.DateField(auto_now_add=True, db_index=True, verbose_name='le')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='structures.structure', verbose_name='administration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("query", models.CharField(max_length=200, verbose_name="recherche (nettoyée)")),
+                (
+                    "audience",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("particulier", "Particuliers"),
+                            ("professionnel", "Professionnels"),
+                            ("association", "Associations"),
+                        ],
+                        max_length=20,
+                        verbose_name="public",
+                    ),
+                ),
+                (
+                    "life_event",
+                    models.CharField(blank=True, max_length=80, verbose_name="événement de vie"),
+                ),
+                (
+                    "searched_on",
+                    models.DateField(auto_now_add=True, db_index=True, verbose_name="le"),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="structures.structure",
+                        verbose_name="administration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recherche sans résultat',
-                'verbose_name_plural': 'recherches sans résultat',
-                'ordering': ['-searched_on', 'query'],
+                "verbose_name": "recherche sans résultat",
+                "verbose_name_plural": "recherches sans résultat",
+                "ordering": ["-searched_on", "query"],
             },
         ),
         migrations.RunPython(create_search_structures, drop_search_structures),

@@ -7,6 +7,8 @@ from django.views.decorators.http import require_safe
 
 from bonnefoi.advice.models import Audience, Entry, LegalReference, LifeEvent
 from bonnefoi.advice.selectors import entry_for_public, entry_is_stale, life_events_for
+from bonnefoi.advice.signals import NAMESPACE
+from bonnefoi.core.page_cache import cache_public_page
 
 AUDIENCE_SLUGS = {
     "particuliers": Audience.PARTICULIER,
@@ -25,6 +27,7 @@ def _audience(slug: str) -> str:
 
 @login_not_required
 @require_safe
+@cache_public_page(NAMESPACE)
 def home(request):
     """The catalogue's home: one block per audience with its life events."""
     audiences = [
@@ -44,6 +47,7 @@ def home(request):
 
 @login_not_required
 @require_safe
+@cache_public_page(NAMESPACE)
 def audience(request, audience_slug: str):
     value = _audience(audience_slug)
     return render(
@@ -60,6 +64,7 @@ def audience(request, audience_slug: str):
 
 @login_not_required
 @require_safe
+@cache_public_page(NAMESPACE)
 def life_event(request, audience_slug: str, slug: str):
     value = _audience(audience_slug)
     event = get_object_or_404(LifeEvent, audience=value, slug=slug)
@@ -83,6 +88,7 @@ def life_event(request, audience_slug: str, slug: str):
 
 @login_not_required
 @require_safe
+@cache_public_page(NAMESPACE)
 def entry(request, slug: str):
     try:
         found = entry_for_public(slug)

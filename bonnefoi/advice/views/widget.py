@@ -23,6 +23,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from bonnefoi.advice.models import Entry, LifeEvent, Procedure, public_entries_q
+from bonnefoi.advice.signals import NAMESPACE
+from bonnefoi.core.page_cache import cache_public_page
 from bonnefoi.structures.models import Structure
 
 WIDGET_LIMIT = 50  # entries shown at most; the last link leads to the full catalogue
@@ -113,6 +115,7 @@ def _apply_filters(params) -> tuple[WidgetFilter | None, int, str]:
 @require_safe
 @xframe_options_exempt
 @cache_control(public=True, max_age=300)
+@cache_public_page(NAMESPACE)
 def widget(request):
     """The entries of one procedure, administration (and its services) or life event."""
     found, status, error = _apply_filters(request.GET)
