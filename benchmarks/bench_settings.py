@@ -8,7 +8,7 @@ from config.settings.test import *  # noqa: F403
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "benchmarks.bench_urls"
 # One client address sends everything: 300/minute would cut the run short. The throttle still
-# runs (cache read and write per request); at this rate its history holds about one second.
+# runs (a fixed-window counter: one cache add and incr per request, as in production).
 ADVICE_API_THROTTLE_RATE = "1000000/second"
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("bonnefoi.accounts.urls")),
     path("droit-a-l-erreur/", include("bonnefoi.right_to_error.urls")),
     path("conseils/", include("bonnefoi.advice.urls")),
+    path("signaler/", include("bonnefoi.cases.urls")),
     path("espace-agent/conseils/", include("bonnefoi.advice.backoffice_urls")),
     path("espace-agent/accueil/", include("bonnefoi.reception.urls")),
     path("espace-agent/formations/", include("bonnefoi.training.urls")),

@@ -16,7 +16,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from bonnefoi.advice.models import (
@@ -38,6 +37,7 @@ from bonnefoi.advice.serializers import (
     serialize_entries,
 )
 from bonnefoi.advice.signals import NAMESPACE
+from bonnefoi.core.api import FixedWindowAnonThrottle
 from bonnefoi.core.page_cache import cache_public_json
 from bonnefoi.right_to_error.api import PublicRightToErrorView
 from bonnefoi.right_to_error.openapi import DETAIL_SCHEMA, RETRY_AFTER, THROTTLED_RESPONSE
@@ -54,7 +54,7 @@ CACHE_CONTROL = "public, max-age=300"
 TAGS = ["conseils"]
 
 
-class AdviceThrottle(AnonRateThrottle):
+class AdviceThrottle(FixedWindowAnonThrottle):
     """Per-IP limit for anonymous callers; ADVICE_API_THROTTLE_RATE overrides the default."""
 
     scope = "advice"

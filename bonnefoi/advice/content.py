@@ -23,6 +23,7 @@ from bonnefoi.advice.models import (
     Procedure,
 )
 from bonnefoi.advice.services import entry_content, entry_publish
+from bonnefoi.rules.enums import Sector
 from bonnefoi.structures.models import Structure
 
 CONTENT_DIR = Path(__file__).parent / "content"
@@ -116,11 +117,26 @@ def import_content(directory: Path = CONTENT_DIR, *, today: date | None = None) 
         if created:
             report.created.append(f"événement de vie « {event.title} »")
 
+    owner_sectors = {
+        item["key"]: item.get("engine_sector", "")
+        for _filename, item in _read_all(directory, "owners.yaml")
+    }
     procedures = {}
     for filename, item in _read_all(directory, "procedures-*.yaml"):
+        # An explicit sector wins; else the first owner's (owners.yaml), else none.
+        sector = item.get("engine_sector") or next(
+            (owner_sectors[key] for key in item.get("owners", []) if owner_sectors.get(key)), ""
+        )
+        if sector and sector not in Sector.__members__.values():
+            problems.append(f"{filename} : secteur du moteur inconnu {sector!r} ({item['slug']}).")
+            sector = ""
         procedure, created = Procedure.objects.update_or_create(
             slug=item["slug"],
-            defaults={"title": item["title"], "online_service_url": item["online_service_url"]},
+            defaults={
+                "title": item["title"],
+                "online_service_url": item["online_service_url"],
+                "engine_sector": sector,
+            },
         )
         missing = [key for key in item.get("owners", []) if key not in owners]
         if missing:
@@ -246,6 +262,7 @@ def export_content(directory: Path) -> dict[str, int]:
                 "title": p.title,
                 "owners": sorted(_owner_keys(p.owners.all())),
                 "online_service_url": p.online_service_url,
+                "engine_sector": p.engine_sector or None,
             }
             for p in Procedure.objects.prefetch_related("owners").order_by("slug")
         ],

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from bonnefoi.core.models import TimeStampedModel
+from bonnefoi.rules.enums import Sector
 from bonnefoi.structures.models import Structure
 
 
@@ -65,6 +66,14 @@ class Procedure(TimeStampedModel):
         Structure, verbose_name="administrations responsables", related_name="advice_procedures"
     )
     online_service_url = models.URLField("service en ligne officiel", max_length=500)
+    # The right-to-error engine's sector for errors in this procedure (pre-fills the agent's
+    # decision form in the correction channel); blank when none fits.
+    engine_sector = models.CharField(
+        "secteur du moteur du droit à l'erreur",
+        max_length=20,
+        blank=True,
+        choices=[(sector.value, sector.value) for sector in Sector],
+    )
 
     class Meta:
         verbose_name = "démarche"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from bonnefoi.advice.models import Audience
 from bonnefoi.advice.serializers import entries_for_output, entry_page_path, serialize_entries
+from bonnefoi.core.site import site_base_url
 
 LICENSE = {
     "name": "etalab-2.0",
@@ -306,15 +307,5 @@ def default_output() -> Path:
     return Path(settings.VAR_DIR) / "opendata" / "advice"
 
 
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "testserver"}
-
-
 def default_base_url() -> str | None:
-    """BONNEFOI_BASE_URL when set, else the first real host of ALLOWED_HOSTS (https)."""
-    configured = getattr(settings, "BONNEFOI_BASE_URL", "")
-    if configured:
-        return configured
-    for host in settings.ALLOWED_HOSTS:
-        if host and host != "*" and not host.startswith("."):
-            return f"{'http' if host in LOCAL_HOSTS else 'https'}://{host}"
-    return None
+    return site_base_url()

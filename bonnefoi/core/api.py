@@ -1,6 +1,7 @@
-"""API plumbing shared by every app: French error bodies."""
+"""API plumbing shared by every app: French error bodies, per-address throttling."""
 
 from rest_framework import exceptions
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 FRENCH_MESSAGES = {
@@ -26,3 +27,35 @@ def exception_handler(exc, context):
         if type(exc) is exc_class and exc.detail == exc_class.default_detail:
             exc.detail = exceptions.ErrorDetail(message, code=exc.default_code)
     return drf_exception_handler(exc, context)
+
+
+class FixedWindowAnonThrottle(AnonRateThrottle):
+    """Per-address limit for anonymous callers, counted in fixed windows: one counter per
+    address and period in the cache (`add` then `incr`), so a request costs the same whatever
+    the rate. DRF's own throttle keeps the list of every request of the period and rewrites it
+    on each call (hundreds of timestamps per request for a busy embedder). The price of fixed
+    windows: across a window boundary, up to twice the rate can pass in one period.
+
+    The address is REMOTE_ADDR unless settings say how many proxies to trust (REST_FRAMEWORK
+    NUM_PROXIES, 0 by default: a client-supplied X-Forwarded-For is ignored)."""
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_end = (window + 1) * self.duration
+        key = f"{key}:{window}"
+        self.cache.add(key, 0, self.duration + 1)
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            self.cache.set(key, 1, self.duration + 1)
+            count = 1
+        return count <= self.num_requests
+
+    def wait(self):
+        return max(0.0, self.window_end - self.now)

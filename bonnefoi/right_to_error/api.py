@@ -24,9 +24,9 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from bonnefoi.core.api import FixedWindowAnonThrottle
 from bonnefoi.right_to_error import openapi
 from bonnefoi.rules import (
     SituationError,
@@ -45,7 +45,7 @@ MALFORMED = "Requête mal formée : le corps n'est pas un objet JSON lisible."
 TOO_BIG = "Requête trop volumineuse : une situation tient en quelques kilo-octets."
 
 
-class RightToErrorThrottle(AnonRateThrottle):
+class RightToErrorThrottle(FixedWindowAnonThrottle):
     """Per-IP limit for anonymous callers, counted in the default cache."""
 
     scope = "right_to_error"

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "bonnefoi.reception",
     "bonnefoi.training",
     "bonnefoi.incidents",
+    "bonnefoi.cases",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "bonnefoi.core.api.exception_handler",
+    # Throttles identify a caller by REMOTE_ADDR, like the feedback form: a client's own
+    # X-Forwarded-For is not trusted. Behind N reverse proxies that append it, set NUM_PROXIES=N.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API Bonne foi",
@@ -220,3 +224,28 @@ BONNEFOI_DPO_EMAIL = env_str("BONNEFOI_DPO_EMAIL", "dpo@bonnefoi.localhost")
 AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 365)
 # Searches without results (cleaned queries, no personal data) kept for the observatory.
 ADVICE_SEARCH_LOG_RETENTION_DAYS = env_int("ADVICE_SEARCH_LOG_RETENTION_DAYS", 400)
+# Correction channel (bonnefoi.cases). Documents and letters live outside the web root.
+CASE_FILES_ROOT = Path(env_str("CASE_FILES_ROOT", str(VAR_DIR / "case_files")))
+CASE_ATTACHMENT_MAX_BYTES = env_int("CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+CASE_ATTACHMENTS_MAX_COUNT = env_int("CASE_ATTACHMENTS_MAX_COUNT", 10)
+# Key of the HMAC of file identifiers (allocataire, fiscal, NIR, SIRET numbers) compared across
+# cases for "first time?". Its own secret: rotating SECRET_KEY must not break the comparison.
+CASE_IDENTIFIER_KEY = env_str("CASE_IDENTIFIER_KEY")
+CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 730)  # after closure
+CASE_INVITATION_DEFAULT_RULE = env_str("CASE_INVITATION_DEFAULT_RULE", "P30D")
+CASE_DRAFT_RETENTION_DAYS = env_int("CASE_DRAFT_RETENTION_DAYS", 30)
+CASE_TARGET_DAYS = env_int("CASE_TARGET_DAYS", 30)  # an open case older than this is overdue
+
+# Public pages, widget and API served from the cache to anonymous readers (bonnefoi.core.page_cache):
+# how long a stored response may live; a change to the data is seen at once by the process that
+# made it and, with the default per-process cache, by the others within this delay. 0: off.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
+# Per-process memory cache (throttles, public responses). Django's default keeps 300 entries and
+# drops a third when full: fewer than the catalogue's pages, so it would forget them in turn.
+# About 40 kB per stored page: 3,000 entries stay under 120 MB per process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 3000)},
+    }
+}

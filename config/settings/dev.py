@@ -2,6 +2,7 @@
 
 import os
 
+os.environ.setdefault("CASE_IDENTIFIER_KEY", "dev-only-identifier-key")
 os.environ.setdefault("SECRET_KEY", "dev-only-insecure-key-never-use-in-production")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

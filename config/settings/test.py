@@ -2,6 +2,7 @@
 
 import os
 
+os.environ.setdefault("CASE_IDENTIFIER_KEY", "test-only-identifier-key")
 os.environ.setdefault("SECRET_KEY", "test-only-insecure-key")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
