@@ -49,3 +49,9 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _case_files_in_a_temporary_directory(settings, tmp_path_factory):
+    """Documents and letters of correction cases go to a throw-away directory, never var/."""
+    settings.CASE_FILES_ROOT = tmp_path_factory.mktemp("case_files")

@@ -2,14 +2,28 @@
 (CASE_FILES_ROOT), under random names; nothing there has a public URL. Files are read back only
 through views that check the tracking secret or the agent's rights."""
 
+import os
 import secrets
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 
 
+class CaseFilesStorage(FileSystemStorage):
+    """A file system storage whose root follows settings.CASE_FILES_ROOT at each use (tests
+    point it to a temporary directory)."""
+
+    @property
+    def base_location(self):
+        return str(settings.CASE_FILES_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
 def case_files_storage() -> FileSystemStorage:
-    return FileSystemStorage(location=settings.CASE_FILES_ROOT, base_url=None)
+    return CaseFilesStorage()
 
 
 def random_name(extension: str) -> str:
