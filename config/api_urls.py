@@ -9,6 +9,8 @@ from bonnefoi.advice.api import (
     LifeEventListView,
     ProcedureListView,
 )
+from bonnefoi.cases.api import AgentCaseViewSet, WebhookEndpointViewSet
+from bonnefoi.cases.api_public import CaseSubmitView
 from bonnefoi.right_to_error.api import EvaluateView, RulesView
 from bonnefoi.structures.api import AgentViewSet, StructureViewSet
 
@@ -16,6 +18,8 @@ from bonnefoi.structures.api import AgentViewSet, StructureViewSet
 router = SimpleRouter()
 router.register("structures", StructureViewSet, basename="structure")
 router.register("agents", AgentViewSet, basename="agent")
+router.register("agent/cases", AgentCaseViewSet, basename="agent-case")
+router.register("agent/webhooks", WebhookEndpointViewSet, basename="agent-webhook")
 
 urlpatterns = [
     path("", include(router.urls)),
@@ -25,5 +29,6 @@ urlpatterns = [
     path("advice/entries/<slug:slug>/", EntryDetailView.as_view(), name="advice-entry-detail"),
     path("advice/life-events/", LifeEventListView.as_view(), name="advice-life-event-list"),
     path("advice/procedures/", ProcedureListView.as_view(), name="advice-procedure-list"),
+    path("cases/", CaseSubmitView.as_view(), name="cases-submit"),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
 ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("conseils/", include("bonnefoi.advice.urls")),
     path("signaler/", include("bonnefoi.cases.urls")),
     path("espace-agent/conseils/", include("bonnefoi.advice.backoffice_urls")),
+    path("espace-agent/dossiers/", include("bonnefoi.cases.backoffice_urls")),
     path("espace-agent/accueil/", include("bonnefoi.reception.urls")),
     path("espace-agent/formations/", include("bonnefoi.training.urls")),
     path("espace-agent/incivilites/", include("bonnefoi.incidents.urls")),

@@ -44,6 +44,32 @@ PUBLIC_ROUTES = {
     "api/v1/advice/entries/<slug:slug>/",
     "api/v1/advice/life-events/",
     "api/v1/advice/procedures/",
+    # « Signaler une erreur » (issue 5): the declaration steps (draft in a cookie + resume link),
+    # the lost-link request (same answer whatever the match, rate-limited), and the person's
+    # pages opened by the secret tracking link (404 for any wrong reference or secret).
+    "signaler/",
+    "signaler/etape/<slug:step>/",
+    "signaler/reprendre/<str:secret>/",
+    "signaler/lien-perdu/",
+    "signaler/envoyee/<str:reference>/<str:secret>/",
+    "signaler/suivi/<str:reference>/<str:secret>/",
+    "signaler/suivi/<str:reference>/<str:secret>/pieces/<int:pk>/",
+    "signaler/suivi/<str:reference>/<str:secret>/courrier/",
+    "signaler/suivi/<str:reference>/<str:secret>/courrier.pdf",
+    # Public submission API: AllowAny, no session, throttled per IP, idempotent by header.
+    "api/v1/cases/",
+    # Agent API (issue 5): personal token (Bearer) or session, IsAuthenticated (401 JSON),
+    # rights of case_abilities / webhook.manage on the caller's subtree.
+    "api/v1/^agent/cases/$",
+    "api/v1/^agent/cases/(?P<reference>BF-[0-9A-Z]{4}-[0-9A-Z]{4})/$",
+    "api/v1/^agent/cases/(?P<reference>BF-[0-9A-Z]{4}-[0-9A-Z]{4})/take/$",
+    "api/v1/^agent/cases/(?P<reference>BF-[0-9A-Z]{4}-[0-9A-Z]{4})/messages/$",
+    "api/v1/^agent/cases/(?P<reference>BF-[0-9A-Z]{4}-[0-9A-Z]{4})/invitations/$",
+    "api/v1/^agent/cases/(?P<reference>BF-[0-9A-Z]{4}-[0-9A-Z]{4})/decision/$",
+    "api/v1/^agent/cases/(?P<reference>BF-[0-9A-Z]{4}-[0-9A-Z]{4})/close/$",
+    "api/v1/^agent/cases/(?P<reference>BF-[0-9A-Z]{4}-[0-9A-Z]{4})/letter/$",
+    "api/v1/^agent/webhooks/$",
+    "api/v1/^agent/webhooks/(?P<pk>[^/.]+)/$",
 }
 
 

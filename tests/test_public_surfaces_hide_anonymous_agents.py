@@ -37,6 +37,46 @@ def _published_procedure(agent):
     return procedure
 
 
+def _handled_case(agent):
+    """A case taken, questioned and decided by `agent` (letter rendered); built once per agent."""
+    if getattr(agent, "_handled_case", None) is None:
+        from tests.cases.factories import case_handled_by
+
+        agent._handled_case = case_handled_by(agent)
+    return agent._handled_case
+
+
+def _tracking(agent) -> dict:
+    from bonnefoi.cases.services import tracking_secret
+
+    case = _handled_case(agent)
+    return {"reference": case.reference, "secret": tracking_secret(case)}
+
+
+def _tracked_document(agent) -> dict:
+    case = _handled_case(agent)
+    return {**_tracking(agent), "pk": case.attachments.get(by_person=True).pk}
+
+
+def _letter_pdf(agent) -> dict:
+    """The walk reads every body as text: the rendered PDF (compressed streams) is swapped for
+    a plain one; the PDF's own text is checked by the letter tests."""
+    from django.core.files.base import ContentFile
+
+    letter = _handled_case(agent).decision.letter
+    letter.pdf.save("decision.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    return _tracking(agent)
+
+
+def _draft_secret(agent) -> dict:
+    from bonnefoi.cases import services
+
+    secret = services.new_secret()
+    draft = services.draft_for(secret)
+    services.draft_save(draft=draft, data={"postal_code": "30900"}, step="declaration")
+    return {"secret": secret}
+
+
 # Public URL patterns with parameters: pattern name -> kwargs builder(agent).
 PUBLIC_URL_SAMPLES: dict[str, callable] = {
     "advice:entry": lambda agent: {"slug": _published_entry(agent).slug},
@@ -53,6 +93,14 @@ PUBLIC_URL_SAMPLES: dict[str, callable] = {
         "audience_slug": "particuliers",
         "slug": _published_entry(agent).life_events.get().slug,
     },
+    # « Signaler une erreur »: the tracking pages of a case handled by the anonymous agent.
+    "cases:step": lambda agent: {"step": "demarche"},
+    "cases:resume": _draft_secret,
+    "cases:submitted": _tracking,
+    "cases:track": _tracking,
+    "cases:document": _tracked_document,
+    "cases:letter": _tracking,
+    "cases:letter_pdf": _letter_pdf,
 }
 
 
@@ -127,3 +175,62 @@ def test_letter_and_identity_templates_name_other_agents(template):
     identity = agent_public_identity(agent=agent, channel=Channel.LETTER_SIGNATURE)
     html = render_to_string(name, {"identity": identity, "label": "Canal"})
     assert "Bérénice Quintard" in html
+
+
+@pytest.mark.django_db
+def test_demo_anonymous_agents_badge_signatures_and_greeting_hide_the_name():
+    """The anonymous agent of the demo world: the text laid out in their badge PDF, their e-mail
+    signature (HTML and text), phone greeting and letter signature hold the pseudonym and the
+    service, never the first or last name (identification kit, ADR 0009)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from bonnefoi.structures import demo
+    from bonnefoi.structures.kit import agent_kit, badge_document, document_text
+    from bonnefoi.structures.models import Agent
+
+    call_command("load_demo", "--force", stdout=StringIO())
+    agent = Agent.objects.get(user__email=demo.ANONYMOUS_AGENT_EMAIL)
+    kit = agent_kit(agent)
+    pieces = {
+        "badge_pdf": document_text(badge_document(kit)),
+        "email_signature_html": kit.email_signature_html,
+        "email_signature_text": kit.email_signature_text,
+        "phone_greeting": kit.phone_greeting_text,
+        "letter_signature": render_to_string(
+            "structures/letters/signature_block.html", {"identity": kit.letter_signature}
+        ),
+    }
+    for channel, text in pieces.items():
+        assert agent.pseudonym in text, channel
+        assert "Accueil de Nîmes" in text, channel
+        assert agent.first_name not in text, channel
+        assert agent.last_name not in text, channel
+
+
+@pytest.mark.django_db
+def test_decision_letter_html_and_pdf_hide_an_anonymous_agent(anonymous_agent):
+    """The decision letter signed by an agent under an exception in force on the decision date:
+    its stored HTML, the text laid out in its PDF and its signature snapshot hold the pseudonym
+    and the service, never the first name, last name or position (CRPA L111-2)."""
+    import io
+
+    from pypdf import PdfReader
+
+    from bonnefoi.cases.letters import letter_html
+    from tests.cases.factories import case_handled_by
+
+    letter = case_handled_by(anonymous_agent).decision.letter
+    letter.refresh_from_db()
+    with letter.pdf.open("rb") as stream:
+        pdf_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(stream.read())).pages)
+    for name, text in {
+        "html": str(letter_html(letter)),
+        "pdf": pdf_text,
+        "signature": str(letter.signature),
+    }.items():
+        assert anonymous_agent.pseudonym in text, name
+        assert "Accueil de Montreuil" in text, name
+        for hidden in ("Bérénice", "Quintard", anonymous_agent.position):
+            assert hidden not in text, (name, hidden)

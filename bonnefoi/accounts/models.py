@@ -78,6 +78,7 @@ class Role(models.TextChoices):
     QUALITY_MANAGER = "quality_manager", "Responsable qualité"
     ADMINISTRATOR = "administrator", "Administrateur"
     NATIONAL_ADMINISTRATOR = "national_administrator", "Administrateur national"
+    INCIDENT_OFFICER = "incident_officer", "Référent incivilités"
 
 
 class MembershipQuerySet(models.QuerySet):

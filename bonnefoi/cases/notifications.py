@@ -68,3 +68,23 @@ def notify_person(case: Case, event: CaseEvent) -> bool:
         recipient_list=[case.contact_email],
     )
     return True
+
+
+def send_new_tracking_link(case: Case) -> None:
+    """After a « J'ai perdu mon lien » request that matched: the new link (the old ones no
+    longer work), sent only to the address given with the declaration."""
+    send_mail(
+        subject=f"Nouveau lien de suivi de votre dossier {case.reference}",
+        message=(
+            "Bonjour,\n\n"
+            f"Vous avez demandé un nouveau lien pour suivre votre dossier {case.reference}. "
+            "Le voici :\n"
+            f"{tracking_url(case)}\n\n"
+            "Les liens envoyés auparavant ne fonctionnent plus. Gardez celui-ci pour vous : il "
+            "donne accès à votre dossier sans mot de passe.\n\n"
+            "Si vous n'avez rien demandé, vous pouvez ignorer ce message : seul ce nouveau lien "
+            "ouvre votre dossier, et il n'a été envoyé qu'à vous.\n"
+        ),
+        from_email=None,
+        recipient_list=[case.contact_email],
+    )

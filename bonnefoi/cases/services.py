@@ -144,6 +144,19 @@ def draft_attach(*, draft: Draft, checked: CheckedFile, limit: int) -> Attachmen
     )
 
 
+@transaction.atomic
+def draft_detach(*, draft: Draft, attachment_id: int) -> bool:
+    """Take a document off a draft not yet submitted; its file is deleted once committed.
+    False when the draft has no such document (already removed, or submitted meanwhile)."""
+    attachment = draft.attachments.filter(pk=attachment_id, case__isnull=True).first()
+    if attachment is None:
+        return False
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+    return True
+
+
 # --- submission ---------------------------------------------------------------------------------
 
 
@@ -293,6 +306,9 @@ def case_person_answer(*, case: Case, body: str, files: list[CheckedFile], limit
     if case.state == CaseState.AWAITING_PERSON:
         case.invitations.filter(answered_at__isnull=True).update(answered_at=now)
         _move(case, CaseState.IN_REVIEW, now)
+        # The answer moved the state: webhooks tell the administration's systems.
+        event.data = {"state_from": CaseState.AWAITING_PERSON, "state_to": CaseState.IN_REVIEW}
+        event.save(update_fields=["data"])
     case.version += 1
     case.save()
     audit_log(actor=None, action="case.person_answer", obj=case, structure=case.structure)
@@ -314,9 +330,15 @@ def _locked(case: Case, user, ability: str, expected_version: int | None) -> Cas
     locked = (
         Case.objects.select_for_update().select_related("structure", "procedure").get(pk=case.pk)
     )
-    if not case_abilities(user, locked)[ability]:
+    abilities = case_abilities(user, locked)
+    stale = expected_version is not None and locked.version != expected_version
+    # A stale page is a conflict to explain even when the new state no longer allows the
+    # action (a colleague decided meanwhile), provided the user may work on the case at all.
+    if stale and (abilities["process"] or abilities[ability]):
+        raise CaseConflict()
+    if not abilities[ability]:
         raise PermissionDenied("Vous n'avez pas les droits nécessaires sur ce dossier.")
-    if expected_version is not None and locked.version != expected_version:
+    if stale:
         raise CaseConflict()
     return locked
 
@@ -581,3 +603,25 @@ def case_redirect(
         details={"to": to.pk},
     )
     return case
+
+
+# --- reads that must leave a trace ----------------------------------------------------------
+
+
+def case_record_view(*, case: Case, user, page: str) -> None:
+    """Audit an agent's reading of a case (its page, its decision form): the declaration holds
+    personal data, so every agent view leaves a line in the audit log (action "case.view")."""
+    audit_log(
+        actor=user, action="case.view", obj=case, structure=case.structure, details={"page": page}
+    )
+
+
+def case_record_download(*, case: Case, user, attachment: Attachment) -> None:
+    """Audit an agent's download of a document of the case."""
+    audit_log(
+        actor=user,
+        action="case.attachment_download",
+        obj=case,
+        structure=case.structure,
+        details={"attachment": attachment.pk},
+    )

@@ -33,6 +33,41 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "structure.manage",
     },
 }
+# Incivility reports (bonnefoi/incidents/, a restricted compartment): the designated incident
+# officer reads and follows up the reports of the subtree; managers see aggregated statistics.
+ROLE_PERMISSIONS[Role.INCIDENT_OFFICER] = _READ | {
+    "incident.view",
+    "incident.handle",
+    "incident.statistics",
+}
+for _role in (Role.QUALITY_MANAGER, Role.ADMINISTRATOR, Role.NATIONAL_ADMINISTRATOR):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {"incident.statistics"}
+
+# Training (bonnefoi/training): quality managers read the coverage of their subtree;
+# administrators also record completions, import providers' exports and add modules.
+_TRAINING_READ = {"training.view_coverage"}
+_TRAINING_MANAGE = _TRAINING_READ | {"training.record", "training.catalogue"}
+ROLE_PERMISSIONS[Role.QUALITY_MANAGER] |= _TRAINING_READ
+ROLE_PERMISSIONS[Role.ADMINISTRATOR] |= _TRAINING_MANAGE
+ROLE_PERMISSIONS[Role.NATIONAL_ADMINISTRATOR] |= _TRAINING_MANAGE
+
+# Premises audits (bonnefoi/reception, ADR 0007): every role reads the audits of its subtree;
+# quality managers and administrators record audits and manage corrective actions.
+for _role in list(ROLE_PERMISSIONS):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {"premises.view"}
+for _role in (Role.QUALITY_MANAGER, Role.ADMINISTRATOR, Role.NATIONAL_ADMINISTRATOR):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {"premises.audit"}
+
+# Correction cases (bonnefoi/cases, ADR 0010): agents examine and decide the cases of their
+# subtree; quality managers read them; administrators also export a person's data and manage
+# the webhooks of their structures. Editors (content) have no access to cases.
+_CASE_WORK = {"case.view", "case.process", "case.decide"}
+ROLE_PERMISSIONS[Role.AGENT] = ROLE_PERMISSIONS[Role.AGENT] | _CASE_WORK
+ROLE_PERMISSIONS[Role.QUALITY_MANAGER] = ROLE_PERMISSIONS[Role.QUALITY_MANAGER] | {"case.view"}
+for _role in (Role.ADMINISTRATOR, Role.NATIONAL_ADMINISTRATOR):
+    ROLE_PERMISSIONS[_role] = (
+        ROLE_PERMISSIONS[_role] | _CASE_WORK | {"case.export", "webhook.manage"}
+    )
 
 
 def permissions_on(user, structure: Structure) -> set[str]:

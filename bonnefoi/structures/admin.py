@@ -97,7 +97,16 @@ class AgentAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["email", "structure", "first_name", "last_name", "position"]
-        return ["user", "structure", "first_name", "last_name", "position", "pseudonym"]
+        return [
+            "user",
+            "structure",
+            "first_name",
+            "last_name",
+            "position",
+            "pseudonym",
+            "front_line",
+            "manager",
+        ]
 
     def save_model(self, request, obj, form, change):
         if change:

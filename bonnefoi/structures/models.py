@@ -238,6 +238,18 @@ class Agent(TimeStampedModel):
         editable=False,
         help_text="Nom public stable, utilisé uniquement si une exception d'anonymat est en cours.",
     )
+    # Populations of the training coverage (docs/adr/0009-kit-d-identification-et-formation.md):
+    # HR facts kept apart from the tool's roles, which say what someone may do in Bonne foi.
+    front_line = models.BooleanField(
+        "agent de premier accueil",
+        default=True,
+        help_text="Reçoit ou répond au public (guichet, téléphone, courriels).",
+    )
+    manager = models.BooleanField(
+        "encadrant",
+        default=False,
+        help_text="Encadre une équipe ou un site (manager de proximité, chef de service).",
+    )
 
     class Meta:
         verbose_name = "agent"
@@ -261,7 +273,10 @@ class AnonymityGround(models.TextChoices):
 
 class AnonymityExceptionQuerySet(models.QuerySet):
     def in_force(self, on: dt.date):
-        return self.filter(revoked_at__isnull=True, valid_from__lte=on, valid_until__gte=on)
+        # An exception ended early still protects the agent until the day before ``revoked_from``.
+        return self.filter(valid_from__lte=on, valid_until__gte=on).filter(
+            Q(revoked_at__isnull=True) | Q(revoked_from__gt=on)
+        )
 
 
 class AnonymityException(TimeStampedModel):
@@ -299,6 +314,12 @@ class AnonymityException(TimeStampedModel):
         related_name="+",
     )
     revocation_reason = models.TextField("motif de la levée", blank=True)
+    revoked_from = models.DateField(
+        "nommé à nouveau à partir du",
+        null=True,
+        blank=True,
+        help_text="Premier jour où l'agent est de nouveau identifié par son nom.",
+    )
 
     objects = AnonymityExceptionQuerySet.as_manager()
 
@@ -319,4 +340,6 @@ class AnonymityException(TimeStampedModel):
         return f"{self.agent.pseudonym} — {self.get_ground_display()} ({period})"
 
     def is_in_force(self, on: dt.date) -> bool:
-        return self.revoked_at is None and self.valid_from <= on <= self.valid_until
+        if not self.valid_from <= on <= self.valid_until:
+            return False
+        return self.revoked_at is None or (self.revoked_from is not None and on < self.revoked_from)

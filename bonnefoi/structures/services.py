@@ -273,11 +273,39 @@ def anonymity_exception_grant(
     return exception
 
 
+def anonymity_exception_revoke_errors(
+    *, exception: AnonymityException, reason: str, effective_on: dt.date
+) -> dict:
+    """The checks ``anonymity_exception_revoke`` makes on the request itself, by field."""
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    if exception.revoked_at is not None:
+        errors["__all__"] = "Cette exception est déjà levée."
+    if not reason.strip():
+        errors["revocation_reason"] = "Indiquez le motif de la levée."
+    if effective_on < today:
+        # Letters and badges already issued under the pseudonym cannot be named after the fact.
+        errors["revoked_from"] = (
+            "La levée ne peut pas être antidatée : choisissez aujourd'hui ou plus tard."
+        )
+    elif effective_on > exception.valid_until:
+        errors["revoked_from"] = (
+            "L'exception prend déjà fin d'elle-même le "
+            f"{exception.valid_until:%d/%m/%Y} : choisissez une date antérieure ou égale."
+        )
+    return errors
+
+
 @transaction.atomic
 def anonymity_exception_revoke(
-    *, actor: User, exception: AnonymityException, reason: str
+    *,
+    actor: User,
+    exception: AnonymityException,
+    reason: str,
+    effective_on: dt.date | None = None,
 ) -> AnonymityException:
-    """End an exception before its end date; the agent is named again from now on."""
+    """End an exception before its end date; the agent is named again from ``effective_on``
+    (today by default, never in the past)."""
     if actor.pk == exception.agent.user_id:
         raise PermissionDenied("Un agent ne peut pas lever sa propre exception d'anonymat.")
     _require(
@@ -286,19 +314,34 @@ def anonymity_exception_revoke(
         exception.agent.structure,
         "Vous ne pouvez pas lever cette exception.",
     )
-    if exception.revoked_at is not None:
-        raise ValidationError("Cette exception est déjà levée.")
-    if not reason.strip():
-        raise ValidationError({"revocation_reason": "Indiquez le motif de la levée."})
+    effective_on = effective_on or timezone.localdate()
+    errors = anonymity_exception_revoke_errors(
+        exception=exception, reason=reason, effective_on=effective_on
+    )
+    if "__all__" in errors:
+        raise ValidationError(errors["__all__"])
+    if errors:
+        raise ValidationError(errors)
     exception.revoked_at = timezone.now()
     exception.revoked_by = actor
     exception.revocation_reason = reason.strip()
-    exception.save(update_fields=["revoked_at", "revoked_by", "revocation_reason", "updated_at"])
+    exception.revoked_from = effective_on
+    exception.save(
+        update_fields=[
+            "revoked_at",
+            "revoked_by",
+            "revocation_reason",
+            "revoked_from",
+            "updated_at",
+        ]
+    )
     audit_log(
         actor=actor,
         action="anonymity_exception.revoked",
         obj=exception,
         structure=exception.agent.structure,
+        # The reason may describe facts about the agent: like the justification, it stays out.
+        details={"effective_on": str(effective_on)},
     )
     return exception
 

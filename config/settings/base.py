@@ -224,6 +224,16 @@ BONNEFOI_DPO_EMAIL = env_str("BONNEFOI_DPO_EMAIL", "dpo@bonnefoi.localhost")
 AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 365)
 # Searches without results (cleaned queries, no personal data) kept for the observatory.
 ADVICE_SEARCH_LOG_RETENTION_DAYS = env_int("ADVICE_SEARCH_LOG_RETENTION_DAYS", 400)
+# Premises audits (bonnefoi/reception, ADR 0007): photos outside the web root.
+RECEPTION_PHOTO_ROOT = Path(
+    env_str("RECEPTION_PHOTO_ROOT", str(VAR_DIR / "private" / "reception-photos"))
+)
+
+# Incivility reports (bonnefoi/incidents, ADR 0008): smallest count published in statistics,
+# and how long a closed report is kept.
+INCIDENTS_MIN_CELL_SIZE = env_int("INCIDENTS_MIN_CELL_SIZE", 5)
+INCIDENTS_RETENTION_DAYS = env_int("INCIDENTS_RETENTION_DAYS", 6 * 365)
+
 # Correction channel (bonnefoi.cases). Documents and letters live outside the web root.
 CASE_FILES_ROOT = Path(env_str("CASE_FILES_ROOT", str(VAR_DIR / "case_files")))
 CASE_ATTACHMENT_MAX_BYTES = env_int("CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
@@ -234,7 +244,10 @@ CASE_IDENTIFIER_KEY = env_str("CASE_IDENTIFIER_KEY")
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 730)  # after closure
 CASE_INVITATION_DEFAULT_RULE = env_str("CASE_INVITATION_DEFAULT_RULE", "P30D")
 CASE_DRAFT_RETENTION_DAYS = env_int("CASE_DRAFT_RETENTION_DAYS", 30)
-CASE_TARGET_DAYS = env_int("CASE_TARGET_DAYS", 30)  # an open case older than this is overdue
+CASE_TARGET_DAYS = env_int("CASE_TARGET_DAYS", 30)
+CASE_WEBHOOK_TIMEOUT_SECONDS = env_int(
+    "CASE_WEBHOOK_TIMEOUT_SECONDS", 10
+)  # an open case older than this is overdue
 
 # Public pages, widget and API served from the cache to anonymous readers (bonnefoi.core.page_cache):
 # how long a stored response may live; a change to the data is seen at once by the process that

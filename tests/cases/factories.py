@@ -86,3 +86,127 @@ def submit(procedure, *, secret: str | None = None, **overrides):
 
 def past(days: int) -> date:
     return timezone.localdate() - timedelta(days=days)
+
+
+# --- back office (agents' side) -------------------------------------------------------------
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def submit_with_attachment(procedure, *, name: str = "bulletin.pdf", **overrides):
+    """A case submitted with one PDF attached to its draft (stored under CASE_FILES_ROOT)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from bonnefoi.cases.attachments import check_upload
+
+    draft = services.draft_for(services.new_secret())
+    services.draft_attach(
+        draft=draft,
+        checked=check_upload(SimpleUploadedFile(name, MINIMAL_PDF, "application/pdf")),
+        limit=10,
+    )
+    case, _created = services.case_submit(
+        draft=draft, declaration=declaration(procedure, **overrides)
+    )
+    return case
+
+
+def in_review(procedure, agent, **overrides):
+    """A case submitted then taken by `agent` (state "in review"); returns it fresh."""
+    case = submit(procedure, **overrides)
+    return services.case_take(case=case, user=agent, expected_version=case.version)
+
+
+# --- decisions, letters, API and webhooks -----------------------------------------------------
+
+SITUATION_GRANTED = {
+    "sector": "caf",
+    "location": {"department": "30"},
+    "error_kind": "material_error",
+    "sanction_nature": "administrative_pecuniary",
+    "regularised": "spontaneously",
+    "exception_category": "none",
+    "bad_faith_established": False,
+    "fraud_established": False,
+    "dates": {"error": "2026-01-10", "regularisation": "2026-02-01"},
+}
+
+
+def decide(case, agent, outcome: str = "granted", **fields):
+    """Record a decision on a case in review through the service (no expected version)."""
+    values = {
+        "outcome": outcome,
+        "situation": dict(SITUATION_GRANTED),
+        "motivation": "Vous avez corrigé vous-même une erreur matérielle, de bonne foi.",
+    }
+    if outcome in ("bad_faith", "fraud"):
+        values["evidence"] = "Trois déclarations successives omettant le même salaire."
+    if outcome != "granted":
+        values["deviation_reason"] = "Éléments du dossier contraires à l'avis du moteur."
+    values.update(fields)
+    return services.case_decide(
+        case=case, user=agent, data=services.DecisionInput(**values), expected_version=None
+    )
+
+
+# --- public side (the person's pages) -----------------------------------------------------------
+
+
+def png_bytes() -> bytes:
+    """A real, tiny PNG (Pillow opens it)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def case_handled_by(agent, *, decided: bool = True):
+    """A case of `agent`'s administration handled through the services by that agent (an
+    Agent, e.g. one under an anonymity exception): taken, a message, an invitation the person
+    answered with a PDF, then (when `decided`) a decision whose letter is rendered."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from bonnefoi.cases.attachments import check_upload
+    from bonnefoi.cases.letters import render_letter
+
+    structure = agent.structure
+    administration = structure.parent if structure.kind in ("site", "service") else structure
+    procedure = ProcedureFactory(title="Déclarer un changement de situation", engine_sector="caf")
+    procedure.owners.set([administration])
+    MembershipFactory(user=agent.user, structure=administration, role=Role.AGENT)
+    case = submit(procedure, postal_code=administration.postal_code or "30900")
+    user = agent.user
+    case = services.case_take(case=case, user=user, expected_version=None)
+    services.case_message(
+        case=case, user=user, body="Nous examinons votre déclaration.", expected_version=None
+    )
+    services.case_invite(
+        case=case,
+        user=user,
+        requested="Envoyez le bulletin de salaire du trimestre.",
+        rule="P30D",
+        expected_version=None,
+    )
+    pdf = check_upload(SimpleUploadedFile("bulletin.pdf", MINIMAL_PDF, "application/pdf"))
+    services.case_person_answer(case=case, body="Voici le bulletin.", files=[pdf], limit=10)
+    case.refresh_from_db()
+    if decided:
+        decision = decide(case, user)
+        render_letter(decision.letter.pk)
+        case.refresh_from_db()
+    return case
+
+
+def api_headers(user) -> dict:
+    """An Authorization header with a fresh personal token of `user` (agent API)."""
+    from bonnefoi.cases.authentication import api_token_create
+
+    _token, raw = api_token_create(email=user.email, label="tests")
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def api_post(client, url: str, headers: dict, data: dict | None = None):
+    return client.post(url, data or {}, content_type="application/json", headers=headers)

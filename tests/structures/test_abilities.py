@@ -32,6 +32,7 @@ STRUCTURE_MATRIX = {
     Role.ADMINISTRATOR: READ
     | {"create_agent", "manage_roles", "view_anonymity_register", "view_audit_log"},
     Role.NATIONAL_ADMINISTRATOR: set(STRUCTURE_ABILITIES),
+    Role.INCIDENT_OFFICER: READ,  # reads like an agent; reports are in bonnefoi/incidents
 }
 
 # Where each role is held in the test tree: national administrators on a network, others on an

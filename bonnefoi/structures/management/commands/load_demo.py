@@ -8,8 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from bonnefoi.accounts.models import Membership, User
+from bonnefoi.cases import demo as cases_demo
+from bonnefoi.incidents import demo as incidents_demo
+from bonnefoi.reception import demo as reception_demo
 from bonnefoi.structures import demo, services
 from bonnefoi.structures.models import Agent, AnonymityException, AnonymityGround, Structure
+from bonnefoi.training import demo as training_demo
 
 
 class DryRunRollback(Exception):
@@ -101,6 +105,10 @@ class Command(BaseCommand):
                 valid_until=today + dt.timedelta(days=335),
             )
             self.created.append(f"exception d'anonymat pour {agent.pseudonym}")
+        self.created.extend(incidents_demo.load_demo_incidents())  # after agents and exceptions
+        self.created.extend(training_demo.load_demo_training())
+        self.created.extend(reception_demo.load_reception_demo())
+        self.created.extend(cases_demo.load_demo_cases())  # after the advice import and agents
 
     def _load_advice(self) -> None:
         """The advice catalogue shipped with the platform (its owners are demo networks)."""
@@ -121,3 +129,4 @@ class Command(BaseCommand):
         }
         for email, *_rest in demo.AGENTS:
             self.stdout.write(f"  {email:<40} {roles.get(email, '(à créer)')}")
+        self.stdout.write(incidents_demo.login_line())

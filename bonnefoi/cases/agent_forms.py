@@ -1,0 +1,411 @@
+"""Forms of the agents' side of the correction channel (back office).
+
+Every action form carries the case `version` the page was rendered with; the services compare it
+with the row they lock (bonnefoi.cases.services) so that an agent acting on a stale page gets a
+clear conflict instead of overwriting a colleague's work. The situation form is generated from
+the rules engine's facts (labels, choices and help from bonnefoi/rules/data/facts.toml), as the
+public checker does, and validated by the engine's own parser.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from dsfr.forms import DsfrBoundField
+
+from bonnefoi.advice.models import Entry
+from bonnefoi.cases.models import CaseState, Outcome
+from bonnefoi.cases.routing import ROUTABLE_KINDS
+from bonnefoi.core.forms import BaseForm
+from bonnefoi.right_to_error import checker
+from bonnefoi.rules.situation import FIELD_KINDS, FIELD_NAMES
+from bonnefoi.structures.models import Structure
+
+# The deadlines an agent may give in an invitation to regularise (labels from facts.toml).
+INVITATION_RULES = ("P15D", "P30D", "P1M", "P2M")
+OTHER_ERROR = "autre"
+ALL_STATES = "tous"
+_TEXTAREA = {"rows": 4}
+# Radio buttons in DSFR markup (django-dsfr's own snippets need widget_tweaks).
+CHOICES_TEMPLATE = "cases/backoffice/_choices.html"
+
+
+def invitation_rule_choices() -> list[tuple[str, str]]:
+    labels = checker.question("deadline_rule").choices
+    return [(rule, dict(labels)[rule]) for rule in INVITATION_RULES]
+
+
+def default_invitation_rule() -> str:
+    rule = getattr(settings, "CASE_INVITATION_DEFAULT_RULE", "P30D")
+    return rule if rule in INVITATION_RULES else "P30D"
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+class QueueFilterForm(BaseForm):
+    """Filters of the queue (GET). Unknown values are refused with a French message."""
+
+    etat = forms.ChoiceField(label="État", required=False)
+    structure = forms.TypedChoiceField(label="Structure", required=False, coerce=int)
+    q = forms.CharField(
+        label="Rechercher",
+        required=False,
+        max_length=100,
+        help_text="Une référence (BF-…), une démarche ou des mots de la déclaration.",
+    )
+    en_retard = forms.BooleanField(label="Seulement les dossiers en retard", required=False)
+
+    def __init__(self, *args, structures=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["etat"].choices = [
+            ("", "Dossiers ouverts"),
+            *CaseState.choices,
+            (ALL_STATES, "Tous les dossiers"),
+        ]
+        self.fields["structure"].choices = [("", "Toutes mes structures")] + [
+            (s.pk, "\u00a0\u00a0" * (s.path.count("/") - 1) + s.name) for s in structures
+        ]
+
+
+# --- actions on a case -------------------------------------------------------------------------
+
+
+class VersionedForm(BaseForm):
+    """Carries the version of the case the agent saw (optimistic lock)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    id_prefix = "action"  # several forms share a page: their ids must differ
+
+    def __init__(self, *args, case=None, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        initial = kwargs.pop("initial", {}) or {}
+        if case is not None:
+            initial.setdefault("version", case.version)
+        super().__init__(*args, initial=initial, **kwargs)
+        self.case = case
+
+
+class TakeForm(VersionedForm):
+    id_prefix = "prendre"
+
+
+class CloseForm(VersionedForm):
+    id_prefix = "clore"
+
+
+class MessageForm(VersionedForm):
+    id_prefix = "message"
+    body = forms.CharField(
+        label="Message à la personne",
+        help_text="Il est envoyé par e-mail et figure sur sa page de suivi.",
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        max_length=5000,
+    )
+
+
+class NoteForm(VersionedForm):
+    id_prefix = "note"
+    body = forms.CharField(
+        label="Note interne",
+        help_text="Visible seulement des agents ; la personne ne la lit jamais.",
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        max_length=5000,
+    )
+
+
+class InviteForm(VersionedForm):
+    id_prefix = "invitation"
+    requested = forms.CharField(
+        label="Ce que la personne doit faire",
+        help_text="Par exemple : envoyer le bulletin de salaire de mars, corriger la déclaration "
+        "en ligne.",
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        max_length=3000,
+    )
+    rule = forms.ChoiceField(
+        label="Délai pour régulariser",
+        help_text="Compté à partir d'aujourd'hui ; reporté au premier jour ouvré s'il finit un "
+        "samedi, un dimanche ou un jour férié.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = invitation_rule_choices()
+        self.fields["rule"].initial = default_invitation_rule()
+
+
+class TagForm(VersionedForm):
+    """The frequent-error entry of the case (a published advice entry), or "autre" + a label."""
+
+    id_prefix = "etiquette"
+
+    entry = forms.ChoiceField(
+        label="Erreur fréquente correspondante",
+        widget=forms.RadioSelect,
+        template_name=CHOICES_TEMPLATE,
+    )
+    other_label = forms.CharField(
+        label="Si « autre » : l'erreur en quelques mots",
+        required=False,
+        max_length=120,
+    )
+
+    def __init__(self, *args, entries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(str(entry.pk), entry.title) for entry in entries]
+        submitted = self.data.get(self.add_prefix("entry")) if self.is_bound else None
+        if submitted and submitted.isdigit() and submitted not in dict(choices):
+            chosen = Entry.objects.published().filter(pk=int(submitted)).first()
+            if chosen is not None:  # a search hit: keep it offered after a refusal
+                choices.append((submitted, chosen.title))
+        self.fields["entry"].choices = [*choices, (OTHER_ERROR, "Autre erreur (à décrire)")]
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("entry")
+        if choice == OTHER_ERROR:
+            if not (data.get("other_label") or "").strip():
+                self.add_error("other_label", "Décrivez l'erreur en quelques mots.")
+            data["entry_object"] = None
+        elif choice:
+            data["entry_object"] = Entry.objects.published().filter(pk=int(choice)).first()
+            if data["entry_object"] is None:
+                self.add_error("entry", "Ce conseil n'est pas publié.")
+        return data
+
+
+class RedirectForm(VersionedForm):
+    id_prefix = "transmettre"
+    to = forms.ModelChoiceField(
+        label="Structure qui doit traiter le dossier",
+        queryset=Structure.objects.none(),
+        empty_label="Choisissez une administration ou un service",
+    )
+    reason = forms.CharField(
+        label="Motif de la transmission",
+        help_text="La personne lit ce motif sur sa page de suivi.",
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        max_length=1000,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        queryset = Structure.objects.filter(kind__in=ROUTABLE_KINDS).order_by("path")
+        if self.case is not None:
+            queryset = queryset.exclude(pk=self.case.structure_id)
+        self.fields["to"].queryset = queryset
+        roots = dict(Structure.objects.filter(parent__isnull=True).values_list("pk", "name"))
+        self.fields["to"].label_from_instance = lambda s: (
+            f"{s.name} ({roots.get(int(s.path.split('/')[0]), '')})" if s.parent_id else s.name
+        )
+
+
+# --- decision support --------------------------------------------------------------------------
+
+# Facts always offered to the agent (besides those already known and those the engine asks).
+BASE_FACTS = (
+    "sector",
+    "error_kind",
+    "sanction_nature",
+    "first_time",
+    "regularised",
+    "bad_faith_established",
+    "fraud_established",
+    "exception_category",
+    "location.department",
+    "dates.error",
+    "dates.invitation",
+    "dates.deadline_stated",
+    "deadline_rule",
+    "dates.regularisation",
+)
+# Other names of the same facts: offered only when the engine asks for them.
+ALIAS_FACTS = ("previous_error_same_rule", "dates.deadline")
+UNKNOWN_LABEL = "Inconnu / à établir"
+_INPUTS = {
+    "date": forms.DateInput(attrs={"type": "date"}),
+    "count": forms.TextInput(attrs={"inputmode": "numeric"}),
+    "amount": forms.TextInput(attrs={"inputmode": "decimal"}),
+    "percentage": forms.TextInput(attrs={"inputmode": "decimal"}),
+    "department": forms.TextInput(attrs={"maxlength": "3", "spellcheck": "false"}),
+}
+
+
+def field_name(fact: str) -> str:
+    """HTML-safe name of a fact's field: "dates.error" -> "f_dates__error"."""
+    return "f_" + fact.replace(".", "__")
+
+
+def flatten(situation: dict, prefix: str = "") -> dict[str, str]:
+    """A JSON situation as dotted facts with their canonical string values."""
+    flat: dict[str, str] = {}
+    for key, value in situation.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        elif isinstance(value, bool):
+            flat[name] = "true" if value else "false"
+        elif value is not None:
+            flat[name] = str(value)
+    return flat
+
+
+def to_situation(answers: dict[str, str]) -> dict:
+    """Canonical string answers (checker.validate) as the engine's JSON contract."""
+    situation: dict = {}
+    for fact, raw in answers.items():
+        if raw == checker.UNKNOWN:
+            continue
+        kind = FIELD_KINDS[fact]
+        if kind == "boolean":
+            value = raw == "true"
+        elif kind == "count":
+            value = int(raw)
+        else:
+            value = raw
+        *parents, leaf = fact.split(".")
+        target = situation
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = value
+    return situation
+
+
+class _FactBoundField(DsfrBoundField):
+    @property
+    def auto_id(self):
+        return super().auto_id.replace("__", "-")
+
+
+class SituationForm(BaseForm):
+    """The engine's situation, one field per fact shown; every value optional ("inconnu").
+
+    `facts` are the facts shown, in the contract's order. Values are checked by the rules
+    engine's parser (checker.validate), whose French messages become field errors.
+    """
+
+    bound_field_class = _FactBoundField
+
+    def __init__(self, *args, facts, initial_answers=None, **kwargs):
+        initial = {field_name(f): v for f, v in (initial_answers or {}).items() if f in facts}
+        super().__init__(*args, initial=initial, auto_id="situation-%s", **kwargs)
+        self.facts = [fact for fact in FIELD_NAMES if fact in facts]
+        for fact in self.facts:
+            question = checker.question(fact)
+            info_help = question.help or ""
+            hint = f"Question posée au public : « {question.text} »"
+            help_text = f"{info_help} {hint}".strip() if info_help else hint
+            if question.kind == "choice":
+                field = forms.ChoiceField(
+                    label=question.label,
+                    choices=[("", UNKNOWN_LABEL), *question.choices],
+                    required=False,
+                    help_text=help_text,
+                )
+            else:
+                field = forms.CharField(
+                    label=question.label,
+                    required=False,
+                    max_length=checker.MAX_VALUE_LENGTH,
+                    help_text=help_text,
+                    widget=_INPUTS.get(question.kind, forms.TextInput()),
+                )
+            self.fields[field_name(fact)] = field
+        self.answers: dict[str, str] = {}
+
+    def clean(self):
+        data = super().clean()
+        raw = {
+            fact: (data.get(field_name(fact)) or "").strip()
+            for fact in self.facts
+            if field_name(fact) not in self.errors
+        }
+        canonical, errors = checker.validate({f: v for f, v in raw.items() if v})
+        for fact, messages in errors.items():
+            for message in messages:
+                self.add_error(field_name(fact), message)
+        self.answers = canonical
+        return data
+
+    def situation(self) -> dict:
+        """The JSON situation of a valid form."""
+        return to_situation(self.answers)
+
+    def answered(self) -> dict[str, str]:
+        """What the agent typed, by fact (kept across round trips even when refused)."""
+        if not self.is_bound:
+            return {}
+        return {
+            fact: self.data.get(field_name(fact), "").strip()
+            for fact in self.facts
+            if self.data.get(field_name(fact), "").strip()
+        }
+
+
+class DecisionForm(VersionedForm):
+    id_prefix = "decision"
+    outcome = forms.ChoiceField(
+        label="Votre décision",
+        choices=Outcome.choices,
+        widget=forms.RadioSelect,
+        template_name=CHOICES_TEMPLATE,
+    )
+    motivation = forms.CharField(
+        label="Motivation",
+        help_text="Les raisons de la décision, en français clair : elles figurent dans le "
+        "courrier envoyé à la personne.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10000,
+    )
+    deviation_reason = forms.CharField(
+        label="Motif de l'écart avec l'avis du moteur",
+        help_text="Obligatoire si votre décision diffère de l'avis du moteur, ou si le moteur "
+        "ne peut pas conclure.",
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        required=False,
+        max_length=5000,
+    )
+    evidence = forms.CharField(
+        label="Éléments de preuve",
+        help_text="Obligatoire pour retenir la mauvaise foi ou la fraude : c'est à "
+        "l'administration de les prouver, la bonne foi de la personne est présumée.",
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        required=False,
+        max_length=10000,
+    )
+    sanction_amount_eur = forms.DecimalField(
+        label="Sanction envisagée (en euros)",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    sums_due_eur = forms.DecimalField(
+        label="Sommes restant dues (en euros)",
+        help_text="Le montant dû reste à payer même quand le droit à l'erreur s'applique "
+        "(trop-perçu, impôt, cotisations).",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+    def add_service_errors(self, error: ValidationError) -> dict[str, list[str]]:
+        """Put case_decide's errors on their fields; returns those about the situation."""
+        situation_errors: dict[str, list[str]] = {}
+        for name, messages in error.message_dict.items():
+            if name.startswith("situation."):
+                situation_errors[name.removeprefix("situation.")] = messages
+            elif name in self.fields:
+                for message in messages:
+                    self.add_error(name, message)
+            else:
+                for message in messages:
+                    self.add_error(None, message)
+        return situation_errors
