@@ -19,7 +19,6 @@ Run:  python3 -m uv run --group bench python benchmarks/advice.py [--entries N] 
 
 import argparse
 import atexit
-import http.client
 import importlib.metadata
 import os
 import platform
@@ -28,10 +27,8 @@ import re
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -52,6 +49,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from benchmarks.httpbench import get, load, start_gunicorn  # noqa: E402
 from bonnefoi.advice.content import import_content  # noqa: E402
 from bonnefoi.advice.models import ChangeKind, Entry, EntryStatus, EntryVersion  # noqa: E402
 from bonnefoi.advice.search import (  # noqa: E402
@@ -253,63 +251,6 @@ def measure_search(queries) -> tuple[dict[str, list[float]], dict[str, list[int]
 # --- HTTP throughput --------------------------------------------------------------------------
 
 
-def start_gunicorn(port: int, log: Path, cache_seconds: int) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PUBLIC_CACHE_SECONDS": str(cache_seconds)}
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
-    command += ["--bind", f"127.0.0.1:{port}", *GUNICORN, "--chdir", str(ROOT)]
-    command += ["--error-logfile", str(log), "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and args
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            status, _ = get(port, "/bench/trivial/")
-            if status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit(f"gunicorn n'a pas démarré : voir {log}")
-
-
-def get(port: int, path: str) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path)
-    response = conn.getresponse()
-    status, body = response.status, response.read()
-    conn.close()
-    return status, body
-
-
-def load(port: int, paths: list[str], duration: float) -> tuple[float, int]:
-    """CLIENTS threads, each a keep-alive connection sending GETs back to back (paths in turn)
-    for `duration` seconds; returns (requests per second, non-200 answers)."""
-    counts, errors = [0] * CLIENTS, [0] * CLIENTS
-    stop_at = time.perf_counter() + duration
-
-    def client(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        i = index
-        while time.perf_counter() < stop_at:
-            conn.request("GET", paths[i % len(paths)])
-            response = conn.getresponse()
-            response.read()
-            if response.status != 200:
-                errors[index] += 1
-            if response.will_close:
-                conn.close()
-            counts[index] += 1
-            i += 1
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.perf_counter() - start), sum(errors)
-
-
 def http_targets(rng: random.Random) -> dict[str, list[str]]:
     slugs = list(Entry.objects.published().order_by("slug").values_list("slug", flat=True))
     procedures = sorted(
@@ -331,7 +272,7 @@ def measure_http(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     log = Path(tempfile.mkstemp(prefix="bonnefoi-gunicorn-", suffix=".log")[1])
-    process = start_gunicorn(port, log, cache_seconds)
+    process = start_gunicorn(port, log, GUNICORN, {"PUBLIC_CACHE_SECONDS": str(cache_seconds)})
     try:
         # Every path is read once first, as its first reader would (with the cache on, this
         # stores it): the timed runs measure the steady state of a page read again and again.
@@ -344,8 +285,8 @@ def measure_http(
         # The baseline is measured first and again last: the mean of both is the reference.
         order = [*targets, next(iter(targets))]
         for position, name in enumerate(order):
-            load(port, targets[name], warmup)
-            rate, errors = load(port, targets[name], duration)
+            load(port, targets[name], warmup, CLIENTS)
+            rate, errors = load(port, targets[name], duration, CLIENTS)
             if errors:
                 raise SystemExit(f"{name} : {errors} réponses non 200 (journal : {log})")
             key = name if position < len(targets) else f"{name}, à la fin"

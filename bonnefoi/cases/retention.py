@@ -46,10 +46,11 @@ def purgeable_drafts(now=None):
 
 
 def _files_of(cases, drafts) -> list:
+    # A draft's own uploads only: once submitted, documents belong to the case and go with it.
     files = [
         a.file
         for a in Attachment.objects.filter(case__in=cases)
-        | Attachment.objects.filter(draft__in=drafts)
+        | Attachment.objects.filter(draft__in=drafts, case__isnull=True)
     ]
     files += [
         letter.pdf for letter in Letter.objects.filter(decision__case__in=cases) if letter.pdf

@@ -244,10 +244,9 @@ CASE_IDENTIFIER_KEY = env_str("CASE_IDENTIFIER_KEY")
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 730)  # after closure
 CASE_INVITATION_DEFAULT_RULE = env_str("CASE_INVITATION_DEFAULT_RULE", "P30D")
 CASE_DRAFT_RETENTION_DAYS = env_int("CASE_DRAFT_RETENTION_DAYS", 30)
-CASE_TARGET_DAYS = env_int("CASE_TARGET_DAYS", 30)
-CASE_WEBHOOK_TIMEOUT_SECONDS = env_int(
-    "CASE_WEBHOOK_TIMEOUT_SECONDS", 10
-)  # an open case older than this is overdue
+CASE_TARGET_DAYS = env_int("CASE_TARGET_DAYS", 30)  # an open case older than this is overdue
+CASE_WEBHOOK_TIMEOUT_SECONDS = env_int("CASE_WEBHOOK_TIMEOUT_SECONDS", 10)
+CASE_API_THROTTLE_RATE = env_str("CASE_API_THROTTLE_RATE", "20/hour")  # public submissions
 
 # Public pages, widget and API served from the cache to anonymous readers (bonnefoi.core.page_cache):
 # how long a stored response may live; a change to the data is seen at once by the process that

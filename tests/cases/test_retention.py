@@ -129,3 +129,19 @@ def test_export_command_writes_json(tmp_path):
     data = json.loads(output.read_text())
     assert data["cases"][0]["reference"] == case.reference
     assert data["cases"][0]["correct_value"].startswith("Mon salaire")
+
+
+def test_documents_of_a_kept_case_survive_the_purge_of_its_old_draft(settings):
+    """A case closed 100 days ago is kept; its draft, untouched for 31 days, is purged, but the
+    documents sent with it belong to the case and stay on disk."""
+    w = world()
+    case = closed_case(w, agent_in(w.gard), days_ago=100)
+    Draft.objects.filter(case=case).update(updated_at=timezone.now() - timedelta(days=31))
+    document = case.attachments.get()
+    path = settings.CASE_FILES_ROOT / document.file.name
+    report = purge()
+    assert report.drafts == 1
+    assert report.files == 0
+    assert path.exists()
+    assert Case.objects.filter(pk=case.pk).exists()
+    assert case.attachments.get() == document
