@@ -45,6 +45,7 @@ bench: install
 	$(UV) run --locked --group bench python benchmarks/right_to_error.py
 	$(UV) run --locked --group bench python benchmarks/advice.py
 	scripts/with-postgres.sh $(UV) run --locked --group bench python benchmarks/advice.py
+	scripts/with-postgres.sh $(UV) run --locked --group bench python benchmarks/cases.py
 
 clean:
 	rm -rf var/*.sqlite3* var/static var/screenshots

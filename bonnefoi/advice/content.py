@@ -23,6 +23,7 @@ from bonnefoi.advice.models import (
     Procedure,
 )
 from bonnefoi.advice.services import entry_content, entry_publish
+from bonnefoi.core.personal_data import find_personal_data
 from bonnefoi.rules.enums import Sector
 from bonnefoi.structures.models import Structure
 
@@ -195,6 +196,12 @@ def _import_entry(filename, item, owners, life_events, procedures, references, r
     entry_references = resolve(
         item.get("legal_references"), references, "référence", loader=_engine_reference
     )
+    for name in ("title", "consequence", "advice", "fix", "example"):
+        found = find_personal_data(str(item.get(name) or ""))
+        if found:
+            problems.append(
+                f"{filename} : {slug}, champ {name} : données personnelles ({', '.join(found)})."
+            )
     if not entry_owners or not entry_events:
         problems.append(
             f"{filename} : {slug} doit avoir une administration et un événement de vie."

@@ -14,10 +14,12 @@ from bonnefoi.advice.models import (
     Procedure,
 )
 from bonnefoi.core.forms import BaseForm
+from bonnefoi.core.personal_data import find_personal_data, personal_data_message
 from bonnefoi.structures.models import Structure
 
 LINK_SEPARATOR = "|"
-CHOICES_TEMPLATE = "advice/backoffice/_choices.html"
+CHOICES_TEMPLATE = "includes/form/choices.html"
+PUBLIC_TEXT_FIELDS = ("title", "consequence", "advice", "fix", "example")
 _HTTPS = URLValidator(schemes=["https"])
 _TEXTAREA_ROWS = 5
 
@@ -240,6 +242,10 @@ class EntryForm(BaseForm):
 
     def clean(self):
         cleaned = super().clean()
+        for name in PUBLIC_TEXT_FIELDS:
+            found = find_personal_data(str(cleaned.get(name) or ""))
+            if found:
+                self.add_error(name, personal_data_message(found))
         audience = cleaned.get("audience")
         events = cleaned.get("life_events")
         if audience and events:
@@ -302,6 +308,9 @@ class PublishForm(BaseForm):
         note = self.cleaned_data["change_note"].strip()
         if not note:
             raise ValidationError("Dites en une phrase ce qui change : la note est publique.")
+        found = find_personal_data(note)
+        if found:
+            raise ValidationError(personal_data_message(found))
         return note
 
 

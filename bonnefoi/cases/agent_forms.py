@@ -28,7 +28,7 @@ OTHER_ERROR = "autre"
 ALL_STATES = "tous"
 _TEXTAREA = {"rows": 4}
 # Radio buttons in DSFR markup (django-dsfr's own snippets need widget_tweaks).
-CHOICES_TEMPLATE = "cases/backoffice/_choices.html"
+CHOICES_TEMPLATE = "includes/form/choices.html"
 
 
 def invitation_rule_choices() -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from bonnefoi.cases.services import Declaration, check_declaration
 from bonnefoi.core.forms import BaseForm
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-CHOICES_TEMPLATE = "cases/public/_choices.html"
+CHOICES_TEMPLATE = "includes/form/choices.html"
 CHECKBOX_TEMPLATE = "cases/public/_checkbox.html"
 TEXT_LIMIT = 2000
 # Metropolitan départements 01-95 (Corsica's 20xxx included), overseas 971-978, 98x.

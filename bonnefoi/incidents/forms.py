@@ -29,7 +29,7 @@ from bonnefoi.incidents.selectors import (
 from bonnefoi.incidents.statistics import Period
 from bonnefoi.structures.models import Structure
 
-CHOICES_TEMPLATE = "incidents/_choices.html"
+CHOICES_TEMPLATE = "includes/form/choices.html"
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 

@@ -19,7 +19,7 @@ from bonnefoi.reception.photos import clean_photo
 from bonnefoi.reception.services import COMMENT_REQUIRED, ResultInput
 from bonnefoi.structures.identification import Channel, agent_public_identity
 
-CHOICES_TEMPLATE = "reception/_choices.html"
+CHOICES_TEMPLATE = "includes/form/choices_inline.html"
 UPLOAD_TEMPLATE = "reception/_upload.html"
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_ERRORS = {

@@ -4,6 +4,10 @@ The form sits at the end of each entry page (advice/includes/feedback.html) and 
 answer is recorded, then the reader is sent back to the entry page with a thanks flag in the query
 string (post/redirect/get, nothing in a session). A GET shows the same form on its own page, which
 is also where input errors (400) and the rate limit (429) are explained.
+
+The form carries no CSRF token: entry pages are served from the public cache to every reader,
+and an anonymous vote has no session to protect. Cross-site posts are refused from the
+browser's own Fetch Metadata / Origin headers instead (bonnefoi.core.origin, ADR 0006).
 """
 
 from django.contrib.auth.decorators import login_not_required
@@ -20,8 +24,13 @@ from bonnefoi.advice.feedback import (
 )
 from bonnefoi.advice.forms import FeedbackForm
 from bonnefoi.advice.models import Entry
+from bonnefoi.core.origin import same_origin_post
 
 THANKS_FLAG = "merci"
+CROSS_SITE_MESSAGE = (
+    "Cet avis a été envoyé depuis un autre site que celui-ci : il n'est pas enregistré. "
+    "Donnez votre avis depuis la page du conseil."
+)
 RATE_LIMITED_MESSAGE = (
     "Vous avez déjà donné plusieurs avis sur ce conseil depuis une heure. Merci ! "
     "Vous pourrez en donner un autre plus tard."
@@ -52,8 +61,16 @@ def _page(request, entry: Entry, *, status: int = 200, form=None, error: str = "
     )
 
 
+def _cross_site(request, slug: str):
+    entry = Entry.objects.published().filter(slug=slug).first()
+    if entry is None:
+        raise Http404("Ce conseil n'existe pas ou n'est pas publié.")
+    return _page(request, entry, status=403, error=CROSS_SITE_MESSAGE)
+
+
 @login_not_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@same_origin_post(_cross_site)
 def feedback(request, slug: str):
     try:
         entry = Entry.objects.published().get(slug=slug)
