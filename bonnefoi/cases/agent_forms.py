@@ -9,12 +9,18 @@ public checker does, and validated by the engine's own parser.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import F, Func, Q
+from django.db.models.functions import Lower
 from dsfr.forms import DsfrBoundField
 
 from bonnefoi.advice.models import Entry
+from bonnefoi.advice.search.text import normalize
 from bonnefoi.cases.models import CaseState, Outcome
 from bonnefoi.cases.routing import ROUTABLE_KINDS
 from bonnefoi.core.forms import BaseForm
@@ -156,7 +162,12 @@ class TagForm(VersionedForm):
         super().__init__(*args, **kwargs)
         choices = [(str(entry.pk), entry.title) for entry in entries]
         submitted = self.data.get(self.add_prefix("entry")) if self.is_bound else None
-        if submitted and submitted.isdigit() and submitted not in dict(choices):
+        if (
+            submitted
+            and submitted.isascii()
+            and submitted.isdigit()
+            and submitted not in dict(choices)
+        ):
             chosen = Entry.objects.published().filter(pk=int(submitted)).first()
             if chosen is not None:  # a search hit: keep it offered after a refusal
                 choices.append((submitted, chosen.title))
@@ -176,12 +187,85 @@ class TagForm(VersionedForm):
         return data
 
 
+REDIRECT_SEARCH_LIMIT = 20
+REDIRECT_SEARCH_MAX_WORDS = 8
+REDIRECT_SEARCH = "search"  # value of the "Chercher" button of the redirect form
+
+
+@dataclass(frozen=True)
+class RedirectTargets:
+    """Structures found by the redirect search (at most REDIRECT_SEARCH_LIMIT, by name), and
+    whether more matched."""
+
+    structures: list[Structure]
+    more: bool
+
+
+def _name_contains(word: str) -> Q:
+    if connection.vendor == "postgresql":  # the unaccent extension (advice migrations)
+        return Q(plain_name__contains=normalize(word))
+    return Q(name__icontains=word)
+
+
+def redirect_targets(query: str, *, exclude: int | None = None) -> RedirectTargets:
+    """Administrations and services whose name contains every word of `query` (accents
+    ignored on PostgreSQL), a word being also matched by the start of the postal code ("57",
+    "57000") or of the Services Publics+ code. Searched in the database: the platform holds
+    every administration of the country."""
+    words = query.split()[:REDIRECT_SEARCH_MAX_WORDS]
+    if not words:
+        return RedirectTargets(structures=[], more=False)
+    structures = Structure.objects.filter(kind__in=ROUTABLE_KINDS)
+    if connection.vendor == "postgresql":
+        structures = structures.annotate(plain_name=Lower(Func(F("name"), function="unaccent")))
+    for word in words:
+        structures = structures.filter(
+            _name_contains(word) | Q(postal_code__startswith=word) | Q(sp_code__istartswith=word)
+        )
+    if exclude is not None:
+        structures = structures.exclude(pk=exclude)
+    found = list(structures.order_by("name", "path")[: REDIRECT_SEARCH_LIMIT + 1])
+    return RedirectTargets(
+        structures=found[:REDIRECT_SEARCH_LIMIT], more=len(found) > REDIRECT_SEARCH_LIMIT
+    )
+
+
+def redirect_target_label(structure: Structure, roots: dict[int, str]) -> str:
+    """ "CAF de la Moselle — 57000 Metz (Caisses d'allocations familiales)": many services
+    share a name, the place and the network tell them apart."""
+    place = " ".join(part for part in (structure.postal_code, structure.city) if part)
+    label = f"{structure.name} — {place}" if place else structure.name
+    root = roots.get(int(structure.path.split("/")[0])) if structure.parent_id else None
+    return f"{label} ({root})" if root else label
+
+
 class RedirectForm(VersionedForm):
+    """Hand the case to another administration or service, found by a search (name, postal
+    code, Services Publics+ code) rather than picked from every structure of the platform.
+
+    The "Chercher" button posts the same form (action=search): nothing is recorded, the page
+    comes back with the structures found and the reason as typed. The final post is a
+    structure id (`to`) and a reason; the rules of a redirection (an administration or a
+    service, not the one in charge, an open case) stay with services.case_redirect.
+    """
+
     id_prefix = "transmettre"
+    q = forms.CharField(
+        label="Chercher l'administration ou le service destinataire",
+        help_text="Un nom, un code postal ou un code Services Publics+, par exemple « CAF 57 ».",
+        required=False,
+        max_length=100,
+    )
     to = forms.ModelChoiceField(
         label="Structure qui doit traiter le dossier",
-        queryset=Structure.objects.none(),
-        empty_label="Choisissez une administration ou un service",
+        queryset=Structure.objects.all(),
+        widget=forms.RadioSelect,
+        template_name=CHOICES_TEMPLATE,
+        error_messages={
+            "required": "Cherchez puis choisissez la structure qui doit traiter le dossier.",
+            "invalid_choice": "Cette structure n'existe pas : cherchez-la de nouveau puis "
+            "choisissez-la dans la liste.",
+        },
     )
     reason = forms.CharField(
         label="Motif de la transmission",
@@ -192,14 +276,25 @@ class RedirectForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        queryset = Structure.objects.filter(kind__in=ROUTABLE_KINDS).order_by("path")
-        if self.case is not None:
-            queryset = queryset.exclude(pk=self.case.structure_id)
-        self.fields["to"].queryset = queryset
-        roots = dict(Structure.objects.filter(parent__isnull=True).values_list("pk", "name"))
-        self.fields["to"].label_from_instance = lambda s: (
-            f"{s.name} ({roots.get(int(s.path.split('/')[0]), '')})" if s.parent_id else s.name
+        source = self.data if self.is_bound else self.initial
+        self.query = str(source.get("q") or "").strip()[: self.fields["q"].max_length]
+        exclude = self.case.structure_id if self.case is not None else None
+        self.targets = redirect_targets(self.query, exclude=exclude)
+        offered = list(self.targets.structures)
+        chosen = str(source.get("to") or "")
+        if chosen.isascii() and chosen.isdigit() and all(str(s.pk) != chosen for s in offered):
+            kept = Structure.objects.filter(pk=int(chosen), kind__in=ROUTABLE_KINDS).first()
+            if kept is not None:  # picked from an earlier search: keep it offered
+                offered.insert(0, kept)
+        roots = dict(
+            Structure.objects.filter(
+                pk__in={int(s.path.split("/")[0]) for s in offered}
+            ).values_list("pk", "name")
         )
+        # The radio buttons offer only what the search found; validation still looks the posted
+        # id up in the table (ModelChoiceField.to_python) and services.case_redirect judges it.
+        self.fields["to"].choices = [(str(s.pk), redirect_target_label(s, roots)) for s in offered]
+        self.offered = offered
 
 
 # --- decision support --------------------------------------------------------------------------

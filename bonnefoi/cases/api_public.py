@@ -9,6 +9,8 @@ Documents are not accepted here: the person adds them from their tracking page."
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 from django.conf import settings
@@ -251,8 +253,9 @@ class CaseSubmitView(PublicRightToErrorView):
                 type=OpenApiTypes.STR,
                 location=OpenApiParameter.HEADER,
                 required=False,
-                description="Clé choisie par l'appelant pour ce dépôt : la même clé redonne le "
-                "même dossier (200) au lieu d'en créer un second.",
+                description="Clé choisie par l'appelant pour ce dépôt : la même clé avec le même "
+                "corps redonne le même dossier (200) au lieu d'en créer un second ; avec un autre "
+                "corps, la requête est refusée (422). Choisissez des clés imprévisibles (UUID).",
             ),
             RETRY_AFTER,
         ],
@@ -270,6 +273,11 @@ class CaseSubmitView(PublicRightToErrorView):
             415: OpenApiResponse(
                 DETAIL_SCHEMA, description="Corps envoyé dans un autre format que JSON."
             ),
+            422: OpenApiResponse(
+                INVALID_SCHEMA,
+                description="Idempotency-Key déjà utilisée avec un autre corps : rien n'est "
+                "créé ni renvoyé du dossier existant.",
+            ),
             429: THROTTLED_RESPONSE,
         },
     )
@@ -286,10 +294,6 @@ class CaseSubmitView(PublicRightToErrorView):
             )
         # "api:" keeps these drafts apart from the web form's (whose secrets have no colon).
         secret = f"api:{key}" if key else services.new_secret()
-        if key:
-            earlier = services.draft_for(secret, create=False)
-            if earlier is not None and earlier.case_id is not None:
-                return _created(request, earlier.case, created=False)
         try:
             payload = request.data
         except UnsupportedMediaType:
@@ -300,17 +304,48 @@ class CaseSubmitView(PublicRightToErrorView):
             return invalid_response({"declaration": [str(exc.detail)]}, detail=MALFORMED)
         except RequestDataTooBig:
             return invalid_response({"declaration": [TOO_BIG]}, detail=TOO_BIG)
+        body_hash = request_hash(payload)
+        if key:
+            # A replay answers with the case only for the same body: a key alone (guessable,
+            # shared by every caller) must not open someone else's case.
+            earlier = services.draft_for(secret, create=False)
+            if earlier is not None and earlier.case_id is not None:
+                if earlier.request_hash != body_hash:
+                    return _key_reused()
+                return _created(request, earlier.case, created=False)
         data, errors = form_data(payload)
         declaration, bound = build_declaration(data)
         errors = {**step_errors(bound), **errors}
         if errors:
             return _invalid(errors)
         draft = services.draft_for(secret)
+        if not services.draft_claim(draft=draft, request_hash=body_hash):
+            return _key_reused()
         try:
             case, created = services.case_submit(draft=draft, declaration=declaration)
         except ValidationError as error:
             return _invalid(error.message_dict)
         return _created(request, case, created=created)
+
+
+KEY_REUSED = (
+    "Cette clé Idempotency-Key a déjà servi pour une autre déclaration : choisissez une "
+    "nouvelle clé pour chaque nouvelle déclaration (la même clé ne sert qu'à renvoyer "
+    "exactement la même requête)."
+)
+
+
+def request_hash(payload) -> str:
+    """SHA-256 of the body as JSON with sorted keys (the same declaration, however sent)."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _key_reused() -> Response:
+    return Response(
+        {"detail": KEY_REUSED, "errors": {"Idempotency-Key": [KEY_REUSED]}},
+        status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+    )
 
 
 def _invalid(errors: dict[str, list[str]]) -> Response:

@@ -2,7 +2,12 @@
 
 from django.urls import path
 
-from bonnefoi.cases.views import backoffice, backoffice_actions, backoffice_decision
+from bonnefoi.cases.views import (
+    backoffice,
+    backoffice_actions,
+    backoffice_decision,
+    backoffice_letter,
+)
 
 app_name = "cases_backoffice"
 
@@ -22,4 +27,11 @@ urlpatterns = [
     path("<str:reference>/transmettre/", backoffice_actions.redirect_case, name="redirect"),
     path("<str:reference>/clore/", backoffice_actions.close, name="close"),
     path("<str:reference>/decision/", backoffice_decision.decide, name="decide"),
+    path("<str:reference>/courrier/", backoffice_letter.letter, name="letter"),
+    path("<str:reference>/courrier/pdf/", backoffice_letter.letter_pdf, name="letter_pdf"),
+    path(
+        "<str:reference>/courrier/relancer/",
+        backoffice_letter.letter_retry,
+        name="letter_retry",
+    ),
 ]

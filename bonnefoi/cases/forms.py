@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from bonnefoi.advice.models import Procedure
 from bonnefoi.advice.search.text import normalize
-from bonnefoi.cases.attachments import ALLOWED_LABEL, CheckedFile, check_upload
+from bonnefoi.cases.attachments import ALLOWED_LABEL, CheckedFile, check_upload, clean_name
 from bonnefoi.cases.models import IdentifierKind
 from bonnefoi.cases.services import Declaration, check_declaration
 from bonnefoi.core.forms import BaseForm
@@ -334,11 +335,20 @@ class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
 
-def check_files(uploaded) -> tuple[list[CheckedFile], list[str]]:
+def check_files(uploaded, *, room: int) -> tuple[list[CheckedFile], list[str]]:
     """Check each uploaded file from its content: the accepted ones, and a French message for
-    each refused one (named)."""
+    each refused one (named). Only the first `room` files (what the case or draft can still
+    take) are read at all: the others are refused unread, so a request cannot make the server
+    hold more than that many files in memory."""
     accepted, refused = [], []
-    for item in uploaded:
+    for index, item in enumerate(uploaded):
+        if index >= max(room, 0):
+            name = clean_name(getattr(item, "name", ""))
+            refused.append(
+                f"« {name} » n'a pas été ajouté : {settings.CASE_ATTACHMENTS_MAX_COUNT} "
+                "documents au plus par déclaration."
+            )
+            continue
         try:
             accepted.append(check_upload(item))
         except ValidationError as error:

@@ -264,6 +264,9 @@ class Draft(models.Model):
     SHA-256 is stored). Submitting it creates one case, once (`case` is then set)."""
 
     token_hash = models.CharField(max_length=64, unique=True)
+    # API drafts (Idempotency-Key): SHA-256 of the request body, so that a key replayed with
+    # another body is refused instead of answering with the case (and its tracking link).
+    request_hash = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict)
     step = models.CharField(max_length=30, default="")
     case = models.OneToOneField(

@@ -60,21 +60,32 @@ def _files_of(cases, drafts) -> list:
 
 def purge(*, dry_run: bool = False, now=None) -> PurgeReport:
     """Delete what is past its retention period (nothing when `dry_run`); files are removed
-    from disk once the rows are gone (a failed transaction leaves both in place)."""
-    cases = purgeable_cases(now)
-    drafts = purgeable_drafts(now)
-    report = PurgeReport(
-        cases=list(cases.order_by("closed_at").values_list("reference", flat=True)),
-        drafts=drafts.count(),
-    )
-    files = _files_of(cases, drafts)
-    report.files = len(files)
-    if dry_run:
-        return report
+    from disk once the rows are gone (a failed transaction leaves both in place). The rows are
+    locked and their ids frozen first, so that a draft submitted or resumed meanwhile keeps
+    its documents."""
     with transaction.atomic():
+        case_ids = list(
+            purgeable_cases(now)
+            .select_for_update()
+            .order_by("closed_at")
+            .values_list("pk", flat=True)
+        )
+        draft_ids = list(
+            purgeable_drafts(now).select_for_update(of=("self",)).values_list("pk", flat=True)
+        )
+        cases = Case.objects.filter(pk__in=case_ids)
+        drafts = Draft.objects.filter(pk__in=draft_ids)
+        report = PurgeReport(
+            cases=list(cases.order_by("closed_at").values_list("reference", flat=True)),
+            drafts=len(draft_ids),
+        )
+        files = _files_of(cases, drafts)
+        report.files = len(files)
+        if dry_run:
+            return report
         Attachment.objects.filter(draft__in=drafts, case__isnull=True).delete()
-        Draft.objects.filter(pk__in=list(drafts.values_list("pk", flat=True))).delete()
-        Case.objects.filter(reference__in=report.cases).delete()
+        drafts.delete()
+        cases.delete()
         audit_log(
             actor=None,
             action="case.purge",

@@ -32,6 +32,11 @@ def department_of_structure(structure: Structure) -> str:
     return ""
 
 
+def root_id(structure: Structure) -> int:
+    """The id of the network at the root of `structure`'s tree (first step of its path)."""
+    return int(structure.path.split("/")[0])
+
+
 def route(procedure: Procedure, postal_code: str) -> Structure:
     """The structure in charge of a declaration about `procedure` from `postal_code`."""
     owners = list(procedure.owners.order_by("path"))

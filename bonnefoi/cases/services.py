@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from bonnefoi.advice.models import Entry
 from bonnefoi.cases.abilities import case_abilities
 from bonnefoi.cases.engine import run_engine
+from bonnefoi.cases.identifiers import identifier_hmac
 from bonnefoi.cases.models import (
     OPEN_STATES,
     REDIRECTABLE_STATES,
@@ -31,7 +32,7 @@ from bonnefoi.cases.models import (
     Letter,
     Outcome,
 )
-from bonnefoi.cases.routing import ROUTABLE_KINDS
+from bonnefoi.cases.routing import ROUTABLE_KINDS, root_id
 from bonnefoi.cases.submission import (  # noqa: F401 - the person's side, re-exported
     REFERENCE_ALPHABET,
     Declaration,
@@ -41,6 +42,7 @@ from bonnefoi.cases.submission import (  # noqa: F401 - the person's side, re-ex
     case_submit,
     check_declaration,
     draft_attach,
+    draft_claim,
     draft_detach,
     draft_for,
     draft_save,
@@ -325,6 +327,9 @@ def case_redirect(
     if errors:
         raise ValidationError(errors)
     previous = case.structure
+    if case.identifier and root_id(to) != root_id(previous):
+        # The keyed hash is per network: another network must not see this one's history.
+        case.identifier_hmac = identifier_hmac(case.identifier_kind, case.identifier, root_id(to))
     case.structure, case.assignee = to, None
     case.state, case.state_changed_at = CaseState.SUBMITTED, timezone.now()
     _record(

@@ -26,7 +26,7 @@ from bonnefoi.cases.models import (
     Draft,
     EventKind,
 )
-from bonnefoi.cases.routing import route
+from bonnefoi.cases.routing import root_id, route
 from bonnefoi.cases.transitions import after_commit as _after_commit
 from bonnefoi.cases.transitions import move as _move
 from bonnefoi.core.audit import audit_log
@@ -97,6 +97,19 @@ def draft_for(secret: str, *, create: bool = True) -> Draft | None:
         draft, _ = Draft.objects.get_or_create(token_hash=token_hash)
         return draft
     return Draft.objects.filter(token_hash=token_hash).first()
+
+
+@transaction.atomic
+def draft_claim(*, draft: Draft, request_hash: str) -> bool:
+    """Tie an API draft to its request body: True when it is this body's (first claim, or
+    the same body again), False when the key already served another body."""
+    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    if draft.request_hash and draft.request_hash != request_hash:
+        return False
+    if not draft.request_hash:
+        draft.request_hash = request_hash
+        draft.save(update_fields=["request_hash", "updated_at"])
+    return True
 
 
 def draft_save(*, draft: Draft, data: dict, step: str) -> Draft:
@@ -198,7 +211,7 @@ def case_submit(*, draft: Draft, declaration: Declaration) -> tuple[Case, bool]:
     check_declaration(declaration)
     now = timezone.now()
     structure = route(declaration.procedure, declaration.postal_code)
-    network_id = int(structure.path.split("/")[0])  # the root of its tree
+    network_id = root_id(structure)
     case = None
     for _attempt in range(5):  # a reference collision is astronomically rare: retry anyway
         try:

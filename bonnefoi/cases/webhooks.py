@@ -24,6 +24,7 @@ import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -113,17 +114,59 @@ def new_endpoint_secret() -> str:
     return secrets.token_hex(32)  # 64 characters: WebhookEndpoint.secret
 
 
+def private_addresses_allowed() -> bool:
+    """CASE_WEBHOOK_ALLOW_PRIVATE: true only for development and tests (a local receiver)."""
+    return bool(getattr(settings, "CASE_WEBHOOK_ALLOW_PRIVATE", False))
+
+
+def _is_internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+    )
+
+
 def check_endpoint_url(url: str) -> None:
-    """HTTPS only (plain HTTP is accepted for the loopback, for development and tests)."""
+    """HTTPS to a public address only: an administration's system, never the platform's own
+    network (no requests forged towards internal services). Plain HTTP and internal addresses
+    are accepted only when CASE_WEBHOOK_ALLOW_PRIVATE is set (development, tests)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return
-    if parts.scheme == "http" and _is_loopback(host):
-        return
-    raise ValidationError(
-        {"url": ["Indiquez une adresse en https:// (le http n'est accepté qu'en local)."]}
-    )
+    allowed_private = private_addresses_allowed()
+    if not host or parts.scheme not in ("https", "http"):
+        raise ValidationError({"url": ["Indiquez une adresse complète en https://."]})
+    if parts.scheme == "http" and not (allowed_private and _is_loopback(host)):
+        raise ValidationError(
+            {"url": ["Indiquez une adresse en https:// (le http n'est accepté qu'en local)."]}
+        )
+    literal = _ip_literal(host)
+    if literal is not None and _is_internal(literal) and not allowed_private:
+        raise ValidationError(
+            {"url": ["Cette adresse est interne (réseau privé, boucle locale) : refusée."]}
+        )
+
+
+def _ip_literal(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def resolves_to_internal(url: str) -> bool:
+    """True when the host of `url` resolves to an internal address (checked again at each
+    send: a public name may later point inside)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return False  # the send will fail and say so
+    return any(_is_internal(address.split("%")[0]) for address in addresses)
 
 
 def _is_loopback(host: str) -> bool:
@@ -293,6 +336,8 @@ _opener = urllib.request.build_opener(_NoRedirect)
 
 def _post(delivery: WebhookDelivery) -> str | None:
     """Send once; None on success (2xx), else a short French reason."""
+    if not private_addresses_allowed() and resolves_to_internal(delivery.endpoint.url):
+        return "Adresse interne refusée : le point d'appel doit être joignable sur Internet"
     body = body_bytes(delivery.payload)
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 - scheme checked by check_endpoint_url

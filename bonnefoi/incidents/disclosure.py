@@ -2,7 +2,7 @@
 
 A table of counts is a set of *cells* and a set of *lines*: a line is some cells and the total
 they add up to (a row with its row total, a column with its column total, a breakdown with the
-overall count). Two rules, applied until nothing changes:
+overall count). Three rules, applied until nothing changes:
 
 1. **Primary suppression.** A count from 1 to ``threshold - 1`` is never shown. Zero is shown:
    it tells that nothing was reported, which reveals nobody.
@@ -11,12 +11,19 @@ overall count). Two rules, applied until nothing changes:
    shown cells" would give a hidden count back, or a hidden sum below the threshold. The line
    hides its smallest shown non-zero cell next (then a zero), and hides its total only when no
    cell is left to hide.
+3. **Hidden totals stay hidden.** In a line whose total is hidden, at least one cell is hidden
+   too: otherwise adding the shown cells would give the total back. This matters when a line's
+   total is itself a cell of another line (a quarter hidden as a complement among the quarters
+   of a year, whose months would all be shown).
 
-Known limit: the rules protect against subtraction within one line, and so against every
-attack through a single row or column. A reader solving the row and column equations of a
-two-dimensional table together could in rare patterns (a hidden cell that is the only link
-between two groups of hidden cells) narrow a cell down further; docs/adr/0008 explains why
-this is accepted for tables of a few dozen sites.
+Known limit: the rules protect against subtraction within one line. That is enough when every
+line hangs below one top count, as for one structure in one year (the months of each quarter,
+the quarters of the year, the months of the year, each breakdown of the year): a hidden count
+can always move by one, balanced by a hidden partner in each line it belongs to, so the shown
+counts never determine it. For a two-dimensional table (rows and columns sharing cells), a
+reader solving the row and column equations together could in rare patterns narrow a cell down
+further; ``statistics.py`` therefore never publishes such a table under these rules alone
+(docs/adr/0008).
 """
 
 from collections.abc import Hashable, Iterable, Mapping
@@ -46,6 +53,9 @@ def suppressed_cells(
         changed = False
         for line in lines:
             if line.total in hidden:
+                if line.members and not any(key in hidden for key in line.members):
+                    hidden.add(_next_to_hide(line, values, hidden))
+                    changed = True
                 continue
             while _exposed(line, values, hidden, threshold):
                 hidden.add(_next_to_hide(line, values, hidden))

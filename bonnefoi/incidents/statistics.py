@@ -1,14 +1,19 @@
 """Aggregated statistics of incivility reports, the only view of the compartment that managers
 get: counts per site and period, and per gravity / category / channel, with the statistical
-secret of ``disclosure.py`` applied. No narrative, no person, no single report ever shows."""
+secret of ``disclosure.py`` applied to each structure and year, and sums over several
+structures or years shown only when all their parts are (see "the rule" below), so that no two
+tables, nor a table and a yearly report, give a hidden count back by difference. No narrative,
+no person, no single report ever shows."""
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q
-from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from bonnefoi.incidents.disclosure import Line, published, suppressed_cells
@@ -45,6 +50,7 @@ MONTH_LABELS = (
     "déc.",
 )
 SUPPRESSED_MARK = "s"  # the French statistical offices' mark for a count kept secret
+_BREAKDOWNS = (("gravity", Gravity), ("category", Category), ("channel", Channel))
 
 
 def min_cell_size() -> int:
@@ -59,10 +65,13 @@ def disclosure_rule(threshold: int) -> str:
     """The rule in plain French, stated on every page and export that shows counts."""
     return (
         f"Secret statistique : aucun nombre compris entre 1 et {threshold - 1} n'est affiché "
-        f"(marque « {SUPPRESSED_MARK} »). Pour qu'on ne puisse pas le retrouver en retranchant les "
-        "autres nombres d'un total, d'autres cases de la même ligne ou colonne sont aussi "
-        f"masquées, jusqu'à ce que les cases masquées soient au moins deux et totalisent au "
-        f"moins {threshold}. Les zéros sont affichés."
+        f"(marque « {SUPPRESSED_MARK} »). Pour qu'on ne puisse pas le retrouver en retranchant "
+        "d'un total les nombres affichés, d'autres nombres du même ensemble (pour une structure "
+        "et une année : ses mois, ses trimestres, sa ventilation) sont aussi masqués, jusqu'à ce "
+        f"que les nombres masqués soient au moins deux et totalisent au moins {threshold}. Un "
+        "total qui additionne plusieurs structures ou plusieurs années n'est affiché que si tous "
+        "les nombres qu'il additionne le sont : comparer deux tableaux ou un tableau et un "
+        "rapport annuel ne fait donc retrouver aucun nombre masqué. Les zéros sont affichés."
     )
 
 
@@ -109,7 +118,95 @@ def _columns(period: str, year: int) -> tuple[list[str], list[int], int, int]:
     raise ValueError(f"Période inconnue : {period!r}.")
 
 
-_BUCKET = {Period.MONTH: ExtractMonth, Period.QUARTER: ExtractQuarter, Period.YEAR: ExtractYear}
+# --- the rule (pure functions) ------------------------------------------------------------
+#
+# Every published count is either (1) a figure of ONE structure in ONE calendar year - a month,
+# a quarter, the year, or a count of the year's breakdown by gravity, category or channel - or
+# (2) a sum over several structures or several years. Figures of kind (1) are protected by the
+# lines of ``disclosure.py`` between that structure's own counts only, so the same figure is
+# shown or hidden the same way in every table, whatever the structure chosen as root, and in the
+# yearly report. A sum of kind (2) is shown only when every figure it adds up is shown: it then
+# tells nothing that the shown figures do not, so no difference between two tables (or a table
+# and a report) can give a hidden count back.
+
+
+def _months_of(quarter: int) -> range:
+    return range(3 * quarter - 2, 3 * quarter + 1)
+
+
+def structure_year(months: Sequence[int], threshold: int) -> dict[Hashable, int | None]:
+    """The published figures of one structure in one calendar year, from its 12 monthly counts:
+    keys ``("month", 1..12)``, ``("quarter", 1..4)`` and ``"year"``; None for a hidden one."""
+    if len(months) != 12:
+        raise ValueError("Il faut les nombres des douze mois.")
+    values: dict[Hashable, int] = {("month", m): months[m - 1] for m in range(1, 13)}
+    lines = []
+    for q in range(1, 5):
+        values["quarter", q] = sum(values["month", m] for m in _months_of(q))
+        lines.append(Line(tuple(("month", m) for m in _months_of(q)), ("quarter", q)))
+    values["year"] = sum(months)
+    lines.append(Line(tuple(("quarter", q) for q in range(1, 5)), "year"))
+    lines.append(Line(tuple(("month", m) for m in range(1, 13)), "year"))
+    return published(values, suppressed_cells(values, lines, threshold))
+
+
+def structure_breakdowns(
+    total: int, counts: Mapping[tuple[str, str], int], threshold: int
+) -> dict[Hashable, int | None]:
+    """The published breakdowns of one structure's year: ``"total"`` and ``(field, key)`` for
+    every choice of gravity, category and channel (a missing count is 0); None when hidden."""
+    values: dict[Hashable, int] = {"total": total}
+    lines = []
+    for field, choices in _BREAKDOWNS:
+        for key in choices.values:
+            values[field, key] = counts.get((field, key), 0)
+        lines.append(Line(tuple((field, key) for key in choices.values), "total"))
+    return published(values, suppressed_cells(values, lines, threshold))
+
+
+def sum_if_all_shown(parts: Iterable[int | None]) -> int | None:
+    """A sum over several structures or years: shown only when every part is shown."""
+    parts = list(parts)
+    return None if None in parts else sum(parts)
+
+
+@dataclass(frozen=True)
+class Grid:
+    cells: list[list[int | None]]
+    row_totals: list[int | None]
+    column_totals: list[int | None]
+    total: int | None
+
+
+def period_grid(
+    monthly: Sequence[Mapping[tuple[int, int], int]], *, year: int, period: str, threshold: int
+) -> Grid:
+    """The published grid of a period table: ``monthly[r][(y, m)]`` is the number of reports of
+    row ``r``'s structure (its own, not its subtree's) in month ``m`` of year ``y``."""
+    _labels, buckets, first_year, last_year = _columns(period, year)
+    cells, row_totals = [], []
+    for counts in monthly:
+        years = {
+            y: structure_year([counts.get((y, m), 0) for m in range(1, 13)], threshold)
+            for y in range(first_year, last_year + 1)
+        }
+        if period == Period.YEAR:
+            row = [years[y]["year"] for y in buckets]
+            row_total = sum_if_all_shown(row)
+        else:
+            kind = "month" if period == Period.MONTH else "quarter"
+            row = [years[year][kind, bucket] for bucket in buckets]
+            row_total = years[year]["year"]
+        cells.append(row)
+        row_totals.append(row_total)
+    column_totals = [sum_if_all_shown(row[c] for row in cells) for c in range(len(buckets))]
+    total = sum_if_all_shown(row_totals)
+    if total is None:
+        total = sum_if_all_shown(column_totals)
+    return Grid(cells=cells, row_totals=row_totals, column_totals=column_totals, total=total)
+
+
+# --- reads -------------------------------------------------------------------------------
 
 
 def period_table(
@@ -118,39 +215,29 @@ def period_table(
     """Reports per site (rows: every site below ``root``, and any other structure of the
     subtree that holds reports) and per month, quarter or year, with totals; secret applied."""
     threshold = threshold or min_cell_size()
-    labels, buckets, first_year, last_year = _columns(period, year)
+    labels, _buckets, first_year, last_year = _columns(period, year)
     start, end = _year_window(first_year, last_year)
     subtree = Structure.objects.subtree_of(root)
-    counts = {
-        (row["structure_id"], row["bucket"]): row["n"]
-        for row in IncidentReport.objects.filter(
+    monthly: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
+    for row in (
+        IncidentReport.objects.filter(
             structure__in=subtree, occurred_at__gte=start, occurred_at__lt=end
         )
-        .annotate(bucket=_BUCKET[period]("occurred_at"))
-        .values("structure_id", "bucket")
+        .annotate(y=ExtractYear("occurred_at"), m=ExtractMonth("occurred_at"))
+        .values("structure_id", "y", "m")
         .annotate(n=Count("pk"))
         .order_by()
-    }
-    with_reports = {structure_id for structure_id, _bucket in counts}
+    ):
+        monthly[row["structure_id"]][row["y"], row["m"]] = row["n"]
     structures = list(
-        subtree.filter(Q(kind=StructureKind.SITE) | Q(pk__in=with_reports)).order_by("path")
+        subtree.filter(Q(kind=StructureKind.SITE) | Q(pk__in=list(monthly))).order_by("path")
     )
-
-    values: dict = {}
-    lines: list[Line] = []
-    for r, structure in enumerate(structures):
-        for c, bucket in enumerate(buckets):
-            values["cell", r, c] = counts.get((structure.pk, bucket), 0)
-        values["row", r] = sum(values["cell", r, c] for c in range(len(buckets)))
-        lines.append(Line(tuple(("cell", r, c) for c in range(len(buckets))), ("row", r)))
-    for c in range(len(buckets)):
-        values["col", c] = sum(values["cell", r, c] for r in range(len(structures)))
-        lines.append(Line(tuple(("cell", r, c) for r in range(len(structures))), ("col", c)))
-    values["total"] = sum(values["col", c] for c in range(len(buckets)))
-    lines.append(Line(tuple(("col", c) for c in range(len(buckets))), "total"))
-    lines.append(Line(tuple(("row", r) for r in range(len(structures))), "total"))
-
-    shown = published(values, suppressed_cells(values, lines, threshold))
+    grid = period_grid(
+        [monthly.get(structure.pk, {}) for structure in structures],
+        year=year,
+        period=period,
+        threshold=threshold,
+    )
     return PeriodTable(
         root=root,
         year=year,
@@ -158,24 +245,20 @@ def period_table(
         threshold=threshold,
         columns=labels,
         rows=[
-            StatRow(
-                structure=structure,
-                cells=[shown["cell", r, c] for c in range(len(buckets))],
-                total=shown["row", r],
-            )
-            for r, structure in enumerate(structures)
+            StatRow(structure=structure, cells=cells, total=total)
+            for structure, cells, total in zip(structures, grid.cells, grid.row_totals, strict=True)
         ],
-        column_totals=[shown["col", c] for c in range(len(buckets))],
-        total=shown["total"],
+        column_totals=grid.column_totals,
+        total=grid.total,
     )
-
-
-_BREAKDOWNS = (("gravity", Gravity), ("category", Category), ("channel", Channel))
 
 
 def site_statistics(site: Structure, year: int, *, threshold: int | None = None) -> dict:
     """Counts of one site (and of the structures below it) over a calendar year, by gravity,
     category and channel, secret applied; ``None`` stands for a count kept secret.
+
+    Each structure's figures are protected on their own, then added up under the rule of
+    ``sum_if_all_shown`` (a site has no structure below it today: the sums have one part).
 
     The shape (plain data, ready for a template or JSON)::
 
@@ -190,24 +273,32 @@ def site_statistics(site: Structure, year: int, *, threshold: int | None = None)
         occurred_at__gte=start,
         occurred_at__lt=end,
     )
-    values: dict = {"total": reports.count()}
-    lines = []
-    for field, choices in _BREAKDOWNS:
-        counts = dict(reports.values_list(field).annotate(n=Count("pk")).order_by())
-        for key in choices.values:
-            values[field, key] = counts.get(key, 0)
-        lines.append(Line(tuple((field, key) for key in choices.values), "total"))
-    shown = published(values, suppressed_cells(values, lines, threshold))
+    totals = dict(reports.values_list("structure_id").annotate(n=Count("pk")).order_by())
+    counts: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
+    for field, _choices in _BREAKDOWNS:
+        for structure_id, key, n in (
+            reports.values_list("structure_id", field).annotate(n=Count("pk")).order_by()
+        ):
+            counts[structure_id][field, key] = n
+    # Structures without reports add zeros, shown: leaving them out changes no sum.
+    parts = [
+        structure_breakdowns(total, counts[structure_id], threshold)
+        for structure_id, total in totals.items()
+    ]
     result = {
         "site": {"id": site.pk, "name": site.name, "sp_code": site.sp_code or ""},
         "year": year,
         "min_cell_size": threshold,
         "rule": disclosure_rule(threshold),
-        "total": shown["total"],
+        "total": sum_if_all_shown(part["total"] for part in parts),
     }
     for field, choices in _BREAKDOWNS:
         result[f"by_{field}"] = [
-            {"key": key, "label": choices(key).label, "count": shown[field, key]}
+            {
+                "key": key,
+                "label": choices(key).label,
+                "count": sum_if_all_shown(part[field, key] for part in parts),
+            }
             for key in choices.values
         ]
     return result

@@ -242,25 +242,29 @@ def corrective_action_update(
     follow_up: str = "",
     today: dt.date | None = None,
 ) -> CorrectiveAction:
-    """Move an action to a new status; "faite" stamps today's date, any other status clears it."""
-    abilities = corrective_action_abilities(actor, action)
-    if not (abilities["update"] or abilities["reopen"]):
-        raise PermissionDenied("Vous ne pouvez pas mettre à jour cette action.")
-    if status not in ActionStatus.values:
-        raise ValidationError({"status": ["État inconnu."]})
-    if (
-        abilities["reopen"]
-        and not abilities["update"]
-        and status
-        not in (
-            ActionStatus.OPEN,
-            ActionStatus.IN_PROGRESS,
-        )
-    ):
-        raise ValidationError({"status": ["Une action close ne peut qu'être rouverte."]})
+    """Move an action to a new status; "faite" stamps today's date, any other status clears it.
+
+    The row is locked and re-read first, and the rights are checked on that state: two people
+    acting at once (one closes, the other updates what they saw open) are applied one after the
+    other, the second against the first's result, never on a stale copy."""
     today = today or timezone.localdate()
-    previous = action.status
     with transaction.atomic():
+        action.refresh_from_db(
+            fields=["status", "completed_on", "follow_up", "owner", "audit"],
+            from_queryset=CorrectiveAction.objects.select_for_update(of=("self",)),
+        )
+        abilities = corrective_action_abilities(actor, action)
+        if not (abilities["update"] or abilities["reopen"]):
+            raise PermissionDenied("Vous ne pouvez pas mettre à jour cette action.")
+        if status not in ActionStatus.values:
+            raise ValidationError({"status": ["État inconnu."]})
+        if (
+            abilities["reopen"]
+            and not abilities["update"]
+            and status not in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+        ):
+            raise ValidationError({"status": ["Une action close ne peut qu'être rouverte."]})
+        previous = action.status
         action.status = status
         action.completed_on = today if status == ActionStatus.DONE else None
         action.follow_up = follow_up.strip()

@@ -9,7 +9,7 @@ import datetime as dt
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -108,7 +108,8 @@ def site_list(request):
     choices = selectors.scope_choices(request.user)
     requested = request.GET.get("perimetre", "")
     if requested:
-        if not requested.isdigit():
+        # str.isdigit() also accepts "²" or "٣", which int() refuses: ASCII digits only.
+        if not (requested.isascii() and requested.isdigit()):
             raise Http404("Périmètre inconnu.")
         root = get_object_or_404(
             selectors.structures_in_premises_scope(request.user), pk=int(requested)
@@ -325,6 +326,8 @@ def action_update(request, pk: int):
                 services.corrective_action_update(
                     actor=request.user, action=action, **form.cleaned_data
                 )
+            except PermissionDenied:  # the action changed meanwhile (closed by someone else)
+                return _forbidden(request, "Vous ne pouvez plus mettre à jour cette action.")
             except ValidationError as exc:
                 for key, errors in exc.message_dict.items():
                     form.add_error(key if key in form.fields else None, errors)

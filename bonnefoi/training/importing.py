@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bonnefoi.accounts.models import User
@@ -36,6 +36,7 @@ COLUMNS = {
     "reference": {"reference", "attestation", "numero_attestation", "reference_attestation"},
 }
 REQUIRED = ("email", "module", "date")
+DUPLICATE = "doublon : formation déjà enregistrée (même agent, module, date)."
 COLUMN_LABELS = {"email": "e-mail", "module": "module", "date": "date"}
 
 
@@ -165,7 +166,7 @@ def import_completions(
     available: dict[int, set[int]] = {}
     seen: dict[tuple[int, int, dt.date], int] = {}
     today = timezone.localdate()
-    to_create: list[Completion] = []
+    to_create: list[tuple[int, Completion]] = []
     for done, (line, row) in enumerate(rows, start=1):
         messages: list[str] = []
         email = _cell(row, positions, "email").lower()
@@ -209,7 +210,7 @@ def import_completions(
         if not messages and agent is not None and module is not None and completed_on:
             key = (agent.pk, module.pk, completed_on)
             if key in existing:
-                messages.append("doublon : formation déjà enregistrée (même agent, module, date).")
+                messages.append(DUPLICATE)
             elif key in seen:
                 messages.append(f"doublon de la ligne {seen[key]} (même agent, module, date).")
             else:
@@ -218,13 +219,16 @@ def import_completions(
             report.errors.append(LineError(line=line, messages=messages))
         else:
             to_create.append(
-                Completion(
-                    agent=agent,
-                    module=module,
-                    completed_on=completed_on,
-                    provider=provider[:200],
-                    evidence_reference=_cell(row, positions, "reference")[:200],
-                    recorded_by=actor,
+                (
+                    line,
+                    Completion(
+                        agent=agent,
+                        module=module,
+                        completed_on=completed_on,
+                        provider=provider[:200],
+                        evidence_reference=_cell(row, positions, "reference")[:200],
+                        recorded_by=actor,
+                    ),
                 )
             )
         if progress is not None:
@@ -235,20 +239,48 @@ def import_completions(
     return report
 
 
+def _key(completion: Completion) -> tuple[int, int, dt.date]:
+    return (completion.agent_id, completion.module_id, completion.completed_on)
+
+
 @transaction.atomic
-def _write(report: ImportReport, *, actor, source: str, completions: list[Completion]) -> None:
+def _write(
+    report: ImportReport, *, actor, source: str, completions: list[tuple[int, Completion]]
+) -> None:
     batch = ImportBatch.objects.create(
-        imported_by=actor,
-        filename=report.filename[:255],
-        source=source,
-        lines_read=report.lines_read,
-        imported=report.imported,
-        rejected=report.rejected,
-        errors=[error.as_dict() for error in report.errors],
+        imported_by=actor, filename=report.filename[:255], source=source
     )
-    for completion in completions:
+    for _line, completion in completions:
         completion.import_batch = batch
-    Completion.objects.bulk_create(completions, batch_size=500)
+    # A completion recorded since the duplicate check (a concurrent import, the form) would
+    # break the unique constraint: the database skips such lines (ON CONFLICT DO NOTHING), and
+    # they are reported like any other duplicate instead of failing the whole file.
+    Completion.objects.bulk_create(
+        [completion for _line, completion in completions], batch_size=500, ignore_conflicts=True
+    )
+    created = set(
+        Completion.objects.filter(import_batch=batch).values_list(
+            "agent_id", "module_id", "completed_on"
+        )
+    )
+    skipped = [(line, c) for line, c in completions if _key(c) not in created]
+    if skipped:
+        taken = set(
+            Completion.objects.filter(agent_id__in={c.agent_id for _line, c in skipped})
+            .exclude(import_batch=batch)
+            .values_list("agent_id", "module_id", "completed_on")
+        )
+        if any(_key(c) not in taken for _line, c in skipped):
+            # SQLite's INSERT OR IGNORE also skips rows that break other constraints.
+            raise IntegrityError("Des formations n'ont pas pu être enregistrées.")
+        report.errors.extend(LineError(line=line, messages=[DUPLICATE]) for line, _c in skipped)
+        report.errors.sort(key=lambda error: error.line)
+    report.imported = len(created)
+    batch.lines_read = report.lines_read
+    batch.imported = report.imported
+    batch.rejected = report.rejected
+    batch.errors = [error.as_dict() for error in report.errors]
+    batch.save(update_fields=["lines_read", "imported", "rejected", "errors", "updated_at"])
     audit_log(
         actor=actor,
         action="training.completions_imported",

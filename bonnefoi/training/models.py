@@ -3,8 +3,13 @@ imports of training providers' exports (docs/adr/0009-kit-d-identification-et-fo
 
 import calendar
 import datetime as dt
+import os
+import secrets
+from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -130,8 +135,52 @@ class ImportBatch(TimeStampedModel):
 
 
 def evidence_path(instance, filename: str) -> str:
+    """The former names under MEDIA_ROOT (agent, year, module: guessable); kept because
+    migration 0001 refers to it. Migration 0003 moves such files to ``evidence_storage``."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"training/evidence/{instance.agent_id}/{timezone.localdate():%Y}/{instance.module_id}.{suffix}"
+
+
+class EvidenceStorage(FileSystemStorage):
+    """Attestations live under ``TRAINING_EVIDENCE_ROOT``, outside the web root, and have no URL:
+    ``views.evidence`` serves them after a permission check and writes the read to the audit
+    log. The root follows the setting at each use (tests point it to a temporary directory)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("directory_permissions_mode", 0o700)
+        kwargs.setdefault("file_permissions_mode", 0o600)
+        super().__init__(**kwargs)
+
+    @property
+    def base_location(self):
+        configured = getattr(settings, "TRAINING_EVIDENCE_ROOT", None)
+        root = Path(configured or Path(settings.VAR_DIR) / "private" / "training-evidence")
+        for web_root in (settings.MEDIA_ROOT, settings.STATIC_ROOT):
+            if web_root and root.resolve().is_relative_to(Path(web_root).resolve()):
+                raise ImproperlyConfigured(
+                    "TRAINING_EVIDENCE_ROOT doit être hors de MEDIA_ROOT et de STATIC_ROOT."
+                )
+        return str(root)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Les attestations de formation n'ont pas d'adresse publique.")
+
+
+def evidence_storage() -> EvidenceStorage:
+    """Callable used by ``Completion.evidence_file`` (keeps the location out of migrations)."""
+    return EvidenceStorage()
+
+
+def evidence_upload_to(instance, filename: str) -> str:
+    """A random name: "ab/<32 URL-safe characters>.pdf", nothing about the agent or module."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not (suffix.isascii() and suffix.isalnum() and len(suffix) <= 5):
+        suffix = "bin"
+    return f"{secrets.token_hex(1)}/{secrets.token_urlsafe(24)}.{suffix}"
 
 
 class Completion(TimeStampedModel):
@@ -154,7 +203,12 @@ class Completion(TimeStampedModel):
         blank=True,
         help_text="Numéro d'attestation ou de session donné par l'organisme.",
     )
-    evidence_file = models.FileField("attestation", upload_to=evidence_path, blank=True)
+    evidence_file = models.FileField(
+        "attestation",
+        storage=evidence_storage,
+        upload_to=evidence_upload_to,
+        blank=True,
+    )
     import_batch = models.ForeignKey(
         ImportBatch,
         verbose_name="import",

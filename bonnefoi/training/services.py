@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bonnefoi.accounts.models import User
@@ -23,6 +23,7 @@ EVIDENCE_SIGNATURES = {
     "jpeg": (b"\xff\xd8\xff",),
 }
 EARLIEST_COMPLETION = dt.date(2000, 1, 1)
+DUPLICATE_MESSAGE = "Cette formation est déjà enregistrée pour cet agent à cette date."
 
 
 def _require(user, permission: str, structure: Structure, message: str) -> None:
@@ -67,7 +68,7 @@ def completion_errors(
     elif completed_on < EARLIEST_COMPLETION:
         errors["completed_on"] = "La date de la formation est antérieure à 2000 : vérifiez-la."
     elif Completion.objects.filter(agent=agent, module=module, completed_on=completed_on).exists():
-        errors["completed_on"] = "Cette formation est déjà enregistrée pour cet agent à cette date."
+        errors["completed_on"] = DUPLICATE_MESSAGE
     if not from_import and not evidence_reference.strip() and evidence_file is None:
         errors["evidence_reference"] = "Joignez l'attestation ou indiquez sa référence."
     file_errors = evidence_file_errors(evidence_file)
@@ -116,9 +117,24 @@ def completion_record(
         import_batch=import_batch,
         recorded_by=actor,
     )
-    if evidence_file is not None:
-        completion.evidence_file.save(evidence_file.name, evidence_file, save=False)
-    completion.save()
+    try:
+        # A savepoint: a concurrent record of the same agent, module and date can pass the check
+        # above and commit first; the unique constraint then stops this one, and the outer
+        # transaction stays usable.
+        with transaction.atomic():
+            if evidence_file is not None:
+                completion.evidence_file.save(evidence_file.name, evidence_file, save=False)
+            completion.save()
+    except Exception as exc:
+        if completion.evidence_file:
+            completion.evidence_file.delete(save=False)  # no file without its record
+        if isinstance(exc, IntegrityError) and (
+            Completion.objects.filter(
+                agent=agent, module=module, completed_on=completed_on
+            ).exists()
+        ):
+            raise ValidationError({"completed_on": DUPLICATE_MESSAGE}) from None
+        raise
     if import_batch is None:  # an import writes one audit entry for the whole file
         audit_log(
             actor=actor,

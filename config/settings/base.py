@@ -228,6 +228,10 @@ ADVICE_SEARCH_LOG_RETENTION_DAYS = env_int("ADVICE_SEARCH_LOG_RETENTION_DAYS", 4
 RECEPTION_PHOTO_ROOT = Path(
     env_str("RECEPTION_PHOTO_ROOT", str(VAR_DIR / "private" / "reception-photos"))
 )
+# Training attestations (bonnefoi/training, ADR 0009): outside the web root, random names.
+TRAINING_EVIDENCE_ROOT = Path(
+    env_str("TRAINING_EVIDENCE_ROOT", str(VAR_DIR / "private" / "training-evidence"))
+)
 
 # Incivility reports (bonnefoi/incidents, ADR 0008): smallest count published in statistics,
 # and how long a closed report is kept.
@@ -238,6 +242,7 @@ INCIDENTS_RETENTION_DAYS = env_int("INCIDENTS_RETENTION_DAYS", 6 * 365)
 CASE_FILES_ROOT = Path(env_str("CASE_FILES_ROOT", str(VAR_DIR / "case_files")))
 CASE_ATTACHMENT_MAX_BYTES = env_int("CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 CASE_ATTACHMENTS_MAX_COUNT = env_int("CASE_ATTACHMENTS_MAX_COUNT", 10)
+DATA_UPLOAD_MAX_NUMBER_FILES = 20  # files in one request (Django's default: 100)
 # Key of the HMAC of file identifiers (allocataire, fiscal, NIR, SIRET numbers) compared across
 # cases for "first time?". Its own secret: rotating SECRET_KEY must not break the comparison.
 CASE_IDENTIFIER_KEY = env_str("CASE_IDENTIFIER_KEY")
@@ -246,6 +251,8 @@ CASE_INVITATION_DEFAULT_RULE = env_str("CASE_INVITATION_DEFAULT_RULE", "P30D")
 CASE_DRAFT_RETENTION_DAYS = env_int("CASE_DRAFT_RETENTION_DAYS", 30)
 CASE_TARGET_DAYS = env_int("CASE_TARGET_DAYS", 30)  # an open case older than this is overdue
 CASE_WEBHOOK_TIMEOUT_SECONDS = env_int("CASE_WEBHOOK_TIMEOUT_SECONDS", 10)
+# Plain HTTP to the loopback and internal addresses for webhooks: development and tests only.
+CASE_WEBHOOK_ALLOW_PRIVATE = env_bool("CASE_WEBHOOK_ALLOW_PRIVATE", False)
 CASE_API_THROTTLE_RATE = env_str("CASE_API_THROTTLE_RATE", "20/hour")  # public submissions
 
 # Public pages, widget and API served from the cache to anonymous readers (bonnefoi.core.page_cache):

@@ -21,3 +21,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 # runserver and the test live server serve static files themselves; WhiteNoise is for production.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405
+
+# Webhook tests post to a receiver on the loopback; production refuses internal addresses.
+CASE_WEBHOOK_ALLOW_PRIVATE = True

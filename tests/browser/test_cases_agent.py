@@ -9,9 +9,17 @@ from django.utils import timezone
 
 from bonnefoi.accounts.models import Role
 from bonnefoi.cases import services
+from bonnefoi.cases.letters import render_letter
 from bonnefoi.cases.models import Case
 from tests.accounts.factories import PASSWORD
-from tests.cases.factories import agent_in, in_review, submit, submit_with_attachment, world
+from tests.cases.factories import (
+    agent_in,
+    decide,
+    in_review,
+    submit,
+    submit_with_attachment,
+    world,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,3 +91,42 @@ def test_agent_pages_are_accessible(checked_page):
     page.wait_for_load_state("load")
     assert "décrivez les éléments de preuve" in page.locator("main").inner_text()
     checked_page.assert_clean("cases-agent-decision-refused")
+
+
+def test_letter_and_redirect_search_are_accessible(checked_page):
+    """An agent reads the letter of a decided case from its page (section, letter page), and
+    searches the structure to hand another case to, the reason kept across the search: every
+    page passes axe-core and breaks no CSP rule."""
+    w = world()
+    agent = agent_in(w.gard)
+    decided = in_review(w.procedure, agent)
+    render_letter(decide(decided, agent).letter.pk)
+    open_case = in_review(w.procedure, agent)
+
+    _log_in(checked_page, agent.email, f"/espace-agent/dossiers/{decided.reference}/")
+    page = checked_page.page
+    section = page.locator("section[aria-labelledby=courrier]")
+    assert "disponible" in section.inner_text().lower()  # the badge is in capitals
+    checked_page.assert_clean("cases-agent-letter-section")
+
+    section.get_by_role("link", name="Lire le courrier").click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == f"Courrier de décision — dossier {decided.reference}"
+    assert page.get_by_role("link", name="Télécharger le courrier (PDF)").count() == 1
+    checked_page.assert_clean("cases-agent-letter")
+
+    checked_page.goto(f"/espace-agent/dossiers/{open_case.reference}/")
+    page.get_by_label("Motif de la transmission").fill("La personne habite à Metz.")
+    page.get_by_label("Chercher l'administration ou le service destinataire").fill("Moselle")
+    page.get_by_role("button", name="Chercher une structure").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_label("Motif de la transmission").input_value() == (
+        "La personne habite à Metz."
+    )
+    checked_page.assert_clean("cases-agent-redirect-search")
+
+    page.locator("#transmettre label", has_text="CAF de la Moselle").click()  # DSFR radio
+    page.get_by_role("button", name="Transmettre le dossier").click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == "Dossiers de correction"
+    assert Case.objects.get(pk=open_case.pk).structure_id == w.moselle.pk

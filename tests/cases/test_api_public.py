@@ -168,3 +168,23 @@ def test_schema_documents_the_endpoint(client):
     assert "pièces jointes ne sont pas acceptées" in operation["description"]
     request = operation["requestBody"]["content"]["application/json"]["schema"]
     assert {"procedure", "postal_code", "consent"} <= set(request["required"])
+
+
+def test_a_key_replayed_with_another_body_opens_nothing(client, body):
+    """Knowing (or guessing) someone's Idempotency-Key is not enough: the same key with
+    another body is refused (422, French), with no reference and no tracking link, and
+    creates nothing; the right body still gets its case back."""
+    first = post(client, body, **{"Idempotency-Key": "depot-2026-0001"})
+    assert first.status_code == 201
+    tracking = first.json()["tracking_url"]
+    stranger = post(client, {"anything": 1}, **{"Idempotency-Key": "depot-2026-0001"})
+    assert stranger.status_code == 422
+    assert "déjà servi pour une autre déclaration" in stranger.json()["detail"]
+    assert tracking not in stranger.content.decode()
+    assert first.json()["reference"] not in stranger.content.decode()
+    other = {**body, "contact_email": "quelquun@exemple.test"}
+    assert post(client, other, **{"Idempotency-Key": "depot-2026-0001"}).status_code == 422
+    assert Case.objects.count() == 1
+    again = post(client, body, **{"Idempotency-Key": "depot-2026-0001"})
+    assert again.status_code == 200
+    assert again.json()["tracking_url"] == tracking

@@ -92,7 +92,7 @@ def test_the_number_of_documents_is_limited(client, settings):
     client.post(PIECES, {"files": [upload("un.pdf", MINIMAL_PDF)], "action": "upload"})
     response = client.post(PIECES, {"files": [upload("deux.pdf", MINIMAL_PDF)]})
     assert response.status_code == 400
-    assert "1 pièces jointes au plus" in response.content.decode()
+    assert "1 documents au plus par déclaration" in response.content.decode()
     assert len(draft_attachments(client)) == 1
 
 
@@ -131,3 +131,51 @@ def test_documents_follow_the_declaration_into_the_case(client, answers):  # noq
     client.post(reverse("cases:step", args=["verifier"]))
     case = Case.objects.get()
     assert [a.original_name for a in case.attachments.all()] == ["bulletin.pdf"]
+
+
+class CountingUpload(SimpleUploadedFile):
+    """An upload that remembers whether the server read it."""
+
+    def read(self, *args, **kwargs):
+        self.was_read = True
+        return super().read(*args, **kwargs)
+
+
+def test_files_beyond_the_limit_are_refused_without_being_read(client, settings):
+    """With room for two more documents, the third and fourth of a request are refused by
+    name and never read (a request cannot make the server hold many files in memory)."""
+    from bonnefoi.cases.forms import check_files
+
+    settings.CASE_ATTACHMENTS_MAX_COUNT = 2
+    files = [CountingUpload(f"piece{n}.pdf", MINIMAL_PDF, "application/pdf") for n in range(4)]
+    accepted, refused = check_files(files, room=2)
+    assert [f.original_name for f in accepted] == ["piece0.pdf", "piece1.pdf"]
+    assert [getattr(f, "was_read", False) for f in files] == [True, True, False, False]
+    assert refused[0].startswith("« piece2.pdf » n'a pas été ajouté")
+    response = client.post(
+        PIECES,
+        {"files": [upload(f"piece{n}.pdf", MINIMAL_PDF) for n in range(4)], "action": "upload"},
+    )
+    assert response.status_code == 400
+    assert len(draft_attachments(client)) == 2
+
+
+def test_uploads_are_limited_per_address_and_hour(client):
+    """Past the hourly budget of uploads from one address, files are refused with a French
+    message and nothing more is stored; what was typed is kept."""
+    from bonnefoi.cases.views.public import UPLOADS_PER_HOUR
+
+    for n in range(UPLOADS_PER_HOUR):
+        client.post(PIECES, {"files": [upload(f"p{n}.pdf", MINIMAL_PDF)], "action": "upload"})
+        services.draft_detach(
+            draft=services.draft_for(client.cookies[COOKIE].value, create=False),
+            attachment_id=draft_attachments(client)[0].pk,
+        )
+    response = client.post(
+        PIECES, {"files": [upload("encore.pdf", MINIMAL_PDF)], "action": "upload"}
+    )
+    assert response.status_code == 400
+    assert (
+        "Beaucoup de documents ont été envoyés depuis votre connexion" in response.content.decode()
+    )
+    assert draft_attachments(client) == []

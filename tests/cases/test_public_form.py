@@ -403,3 +403,40 @@ def test_today_is_accepted_the_future_refused(client, answers):
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     data["correct_since"] = tomorrow
     assert client.post(url("declaration"), data).status_code == 400
+
+
+def test_a_sent_draft_stops_giving_the_tracking_link_after_a_few_minutes(client, answers):
+    """On a shared computer, the draft's cookie must not keep opening the case: sending the
+    review page again within a few minutes leads to the same confirmation; later it only
+    gives the reference."""
+    fill(client, answers)
+    first = client.post(url("verifier"))
+    case = Case.objects.get()
+    assert services.tracking_secret(case) in first["Location"]
+    Case.objects.filter(pk=case.pk).update(submitted_at=timezone.now() - timedelta(minutes=11))
+    later = client.post(url("verifier"))
+    body = later.content.decode()
+    assert later.status_code == 200
+    assert case.reference in body
+    assert services.tracking_secret(case) not in body
+    assert Case.objects.count() == 1
+
+
+def test_others_cannot_use_up_the_lost_link_quota(client, sent_case):
+    """Requests with wrong addresses for a reference do not block the real person's own
+    request for a new link."""
+    from django.test import Client
+
+    from bonnefoi.cases.views.public import LOST_LINK_PER_REFERENCE
+
+    for index in range(LOST_LINK_PER_REFERENCE + 1):
+        Client(REMOTE_ADDR=f"10.0.1.{index + 1}").post(
+            reverse("cases:lost_link"),
+            {"reference": sent_case.reference, "contact_email": f"autre{index}@exemple.test"},
+        )
+    assert len(mail.outbox) == 0
+    Client(REMOTE_ADDR="10.0.2.1").post(
+        reverse("cases:lost_link"),
+        {"reference": sent_case.reference, "contact_email": "personne@exemple.test"},
+    )
+    assert len(mail.outbox) == 1

@@ -220,3 +220,20 @@ def test_confirmation_page_states_rights_and_duties(client, w):
     assert "Votre devoir de signaler" in page
     assert "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000037309224" in page
     assert "L123-2" in page
+
+
+def test_a_document_missing_on_disk_is_a_404_not_a_500(client):
+    """If a document's file is gone (purged, restored backup), the download says so (404)."""
+    from bonnefoi.cases import services
+    from tests.cases.factories import submit_with_attachment, world
+
+    case = submit_with_attachment(world().procedure)
+    attachment = case.attachments.get()
+    attachment.file.storage.delete(attachment.file.name)
+    response = client.get(
+        reverse(
+            "cases:document",
+            args=[case.reference, services.tracking_secret(case), attachment.pk],
+        )
+    )
+    assert response.status_code == 404

@@ -336,3 +336,33 @@ def test_prior_outcomes_for_the_same_identifier(w):
         (Outcome.GRANTED, "CAF de la Moselle", None)
     ]
     assert prior_outcomes(current, national_agent(w))[0].reference == earlier.reference
+
+
+def test_a_redirect_to_another_network_rehashes_the_identifier(w):
+    """The identifier's keyed hash is per network: a case moved from a CAF to another network
+    gets that network's hash, so the new network never sees the CAF's earlier decisions, and
+    its own "first time?" check works."""
+    agent = agent_in(w.gard)
+    case = submit(w.procedure, identifier_kind="caf_allocataire", identifier="1234567")
+    caf_hash = case.identifier_hmac
+    other = world()
+    services.case_redirect(
+        case=case,
+        user=agent,
+        to=other.gard,
+        reason="Relève de l'autre organisme.",
+        expected_version=None,
+    )
+    case.refresh_from_db()
+    assert case.identifier_hmac != caf_hash
+    there = submit(other.procedure, identifier_kind="caf_allocataire", identifier="1234567")
+    assert case.identifier_hmac == there.identifier_hmac
+    services.case_redirect(
+        case=there,
+        user=agent_in(other.gard),
+        to=other.moselle,
+        reason="Déménagement.",
+        expected_version=None,
+    )
+    there.refresh_from_db()
+    assert there.identifier_hmac == case.identifier_hmac  # same network: unchanged

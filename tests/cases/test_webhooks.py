@@ -269,7 +269,8 @@ def test_queueing_twice_makes_no_duplicate(w, endpoint, django_capture_on_commit
     ],
 )
 def test_endpoint_addresses_must_be_https(url, valid):
-    """HTTPS only, except plain HTTP on the loopback (development, tests)."""
+    """HTTPS only, except plain HTTP on the loopback when internal addresses are allowed
+    (development, tests: CASE_WEBHOOK_ALLOW_PRIVATE)."""
     if valid:
         webhooks.check_endpoint_url(url)
     else:
@@ -352,3 +353,41 @@ def test_administrators_manage_endpoints_through_the_agent_api(client, w):
     assert post(client, url, agent_headers, data).status_code == 403
     moselle_headers = bearer(agent_in(w.moselle, Role.ADMINISTRATOR))
     assert client.get(detail, headers=moselle_headers).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hooks",
+        "http://localhost/hooks",
+        "https://127.0.0.1/hooks",
+        "https://10.1.2.3/hooks",
+        "https://192.168.0.10/hooks",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hooks",
+    ],
+)
+def test_production_refuses_internal_addresses(settings, url):
+    """In production (CASE_WEBHOOK_ALLOW_PRIVATE off), an administrator cannot point the
+    platform's signed POSTs at its own network: loopback, private and link-local addresses
+    are refused in French."""
+    settings.CASE_WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(ValidationError) as error:
+        webhooks.check_endpoint_url(url)
+    assert "url" in error.value.message_dict
+
+
+def test_a_public_name_resolving_inside_is_not_posted_to(
+    settings, w, endpoint, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A name that resolves to an internal address at send time is not called: the delivery
+    records why and is retried later, like any failure."""
+    settings.CASE_WEBHOOK_ALLOW_PRIVATE = False
+    monkeypatch.setattr(
+        webhooks.socket, "getaddrinfo", lambda *args, **kwargs: [(0, 0, 0, "", ("10.0.0.5", 0))]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(w.procedure)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status != "delivered"
+    assert "Adresse interne refusée" in delivery.last_error

@@ -34,6 +34,8 @@ def assert_safe(values, lines, hidden, threshold):
             assert key in hidden, f"{key}={value} shown"
     for line in lines:
         if line.total in hidden:
+            # A hidden total keeps a hidden cell, else adding the shown cells gives it back.
+            assert not line.members or any(m in hidden for m in line.members), f"{line} adds up"
             continue
         members = [m for m in line.members if m in hidden]
         if members:
@@ -78,6 +80,20 @@ def test_the_total_is_hidden_only_when_nothing_else_can_be():
     """[1, 1] total 2: both cells and the total are small; nothing of the line is shown."""
     values = {"a": 1, "b": 1, "total": 2}
     assert suppressed_cells(values, [Line(("a", "b"), "total")], K) == {"a", "b", "total"}
+
+
+def test_a_total_hidden_as_a_complement_keeps_a_hidden_cell():
+    """Quarters [3, 10] of a year 13: 3 is hidden, 10 with it as a complement. The months of that
+    second quarter (10, 0, 0) would add up to it: its 10 is hidden too."""
+    values = {"q1": 3, "q2": 10, "year": 13, "m1": 3, "m2": 0, "m4": 10, "m5": 0}
+    lines = [
+        Line(("q1", "q2"), "year"),
+        Line(("m1", "m2"), "q1"),
+        Line(("m4", "m5"), "q2"),
+    ]
+    hidden = suppressed_cells(values, lines, K)
+    assert hidden == {"q1", "q2", "m1", "m4"}
+    assert_safe(values, lines, hidden, K)
 
 
 @pytest.mark.parametrize("threshold", [0, 1])

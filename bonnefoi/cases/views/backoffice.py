@@ -47,6 +47,8 @@ FORBIDDEN_TEMPLATE = "cases/backoffice/forbidden.html"
 AUDIT_ACTIONS = {
     "case.submit": "Déclaration déposée",
     "case.view": "Consultation du dossier",
+    "case.letter_retry": "Courrier de décision relancé",
+    "case.letter_ready": "Courrier de décision prêt",
     "case.attachment_download": "Téléchargement d'une pièce",
     "case.taken": "Prise en charge",
     "case.message_to_person": "Message à la personne",

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from bonnefoi.cases import selectors, services
 from bonnefoi.cases.abilities import case_abilities
 from bonnefoi.cases.agent_forms import (
+    REDIRECT_SEARCH,
     CloseForm,
     InviteForm,
     MessageForm,
@@ -188,6 +189,28 @@ def tag(request, reference: str):
 
 @require_POST
 def redirect_case(request, reference: str):
+    """Search the structure to hand the case to (nothing recorded: the page comes back with
+    what was found and what was typed), or hand it over."""
+    if request.POST.get("action") == REDIRECT_SEARCH:
+        case = case_or_404(request.user, reference)
+        if not case_abilities(request.user, case)["redirect"]:
+            return forbidden(request, NOT_ALLOWED)
+        posted_version = request.POST.get("version", "")
+        searched = RedirectForm(
+            case=case,
+            initial={
+                "q": request.POST.get("q", ""),
+                "to": request.POST.get("to", ""),
+                "reason": request.POST.get("reason", ""),
+                # the version the agent saw: a colleague's change since is still detected
+                **(
+                    {"version": int(posted_version)}
+                    if posted_version.isascii() and posted_version.isdigit()
+                    else {}
+                ),
+            },
+        )
+        return render_case(request, case, bound={"redirect": searched})
     return _perform(
         request,
         reference,

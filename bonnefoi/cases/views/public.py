@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -19,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -70,6 +72,14 @@ STEPS = (
 )
 STEP_INDEX = {step.slug: index for index, step in enumerate(STEPS)}
 REVIEW = "verifier"
+# Uploads per address and hour (each request with files counts once): drafts cost disk space
+# for CASE_DRAFT_RETENTION_DAYS, and no account limits who creates them.
+UPLOADS_PER_HOUR = 30
+UPLOADS_LIMITED = (
+    "Beaucoup de documents ont été envoyés depuis votre connexion en une heure : ceux-ci n'ont "
+    "pas été ajoutés. Réessayez un peu plus tard ; le reste de votre déclaration est gardé."
+)
+RESEND_WINDOW = timedelta(minutes=10)  # a second « Envoyer » still sees the confirmation
 
 
 # --- the draft and its cookie -----------------------------------------------------------------
@@ -248,10 +258,18 @@ def _documents(request, draft: Draft) -> list[str]:
     """Remove the document asked for, or check and attach the uploaded ones; the French
     messages of the refused files."""
     removed = request.POST.get("remove", "")
-    if removed.isdigit():
+    if removed.isascii() and removed.isdigit():
         services.draft_detach(draft=draft, attachment_id=int(removed))
         return []
-    accepted, refused = check_files(request.FILES.getlist("files"))
+    uploaded = request.FILES.getlist("files")
+    if uploaded and _over_limit(
+        _rate_key("uploads", request.META.get("REMOTE_ADDR", "")),
+        UPLOADS_PER_HOUR,
+        3600,
+    ):
+        return [UPLOADS_LIMITED]
+    room = settings.CASE_ATTACHMENTS_MAX_COUNT - draft.attachments.filter(case__isnull=True).count()
+    accepted, refused = check_files(uploaded, room=room)
     for checked in accepted:
         try:
             services.draft_attach(
@@ -270,7 +288,7 @@ def review(request):
         if draft is None:
             return redirect(_step_url("demarche"))
         if draft.case_id is not None:  # sent already (double click, back then send)
-            return _confirmation_redirect(draft.case)
+            return _already_sent(request, draft, secret)
         declaration, bound = build_declaration(draft.data)
         if declaration is None:
             return _render_review(request, draft, secret, bound, status=400)
@@ -288,6 +306,19 @@ def review(request):
 
 def _confirmation_redirect(case: Case) -> HttpResponseRedirect:
     return redirect("cases:submitted", case.reference, services.tracking_secret(case))
+
+
+def _already_sent(request, draft: Draft, secret: str):
+    """A draft sent again: within a few minutes (double click, back then send) the same
+    confirmation; later, only the reference — a draft's secret (a cookie left on a shared
+    computer, a resume link) must not keep opening the case (see the lost-link page)."""
+    if timezone.now() - draft.case.submitted_at <= RESEND_WINDOW:
+        return _confirmation_redirect(draft.case)
+    return render(
+        request,
+        "cases/public/resume.html",
+        {"title": "Déclaration déjà envoyée", "draft": draft, "sent": draft.case.reference},
+    )
 
 
 def _display(form, name: str) -> str:
@@ -426,9 +457,13 @@ def lost_link(request):
         return render(request, "cases/public/lost_link.html", {**context, "form": form}, status=400)
     reference = form.cleaned_data["reference"]
     email = form.cleaned_data["contact_email"]
-    if not _over_limit(_rate_key("reference", reference), LOST_LINK_PER_REFERENCE, 24 * 3600):
+    # Counted per reference *and* address typed: requests with other addresses cannot use up
+    # the real person's quota.
+    digest = tasks.lost_link_digest(email)
+    per_reference = _rate_key("reference", f"{reference}:{digest}")
+    if not _over_limit(per_reference, LOST_LINK_PER_REFERENCE, 24 * 3600):
         # Matching and sending happen in a task: same answer, same time, match or not.
-        tasks.answer_lost_link.enqueue(reference, tasks.lost_link_digest(email))
+        tasks.answer_lost_link.enqueue(reference, digest)
     return render(
         request,
         "cases/public/lost_link.html",

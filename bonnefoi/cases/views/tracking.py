@@ -107,7 +107,8 @@ def track(request, reference: str, secret: str):
     status = 200
     if request.method == "POST":
         form = AnswerForm(request.POST)
-        accepted, refused = check_files(request.FILES.getlist("files"))
+        room = settings.CASE_ATTACHMENTS_MAX_COUNT - case.attachments.count()
+        accepted, refused = check_files(request.FILES.getlist("files"), room=room)
         if form.is_valid() and not refused:
             try:
                 services.case_person_answer(
@@ -183,8 +184,11 @@ def document(request, reference: str, secret: str, pk: int):
     """One of the person's documents (checked PDF, JPEG or PNG), as a download."""
     case = _case_or_404(reference, secret)
     attachment = get_object_or_404(case.attachments, pk=pk, by_person=True)
-    with attachment.file.open("rb") as handle:
-        content = handle.read()
+    try:
+        with attachment.file.open("rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        raise Http404("Document introuvable.") from None
     return _download(content, attachment.content_type, attachment.original_name)
 
 
