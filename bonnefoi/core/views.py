@@ -45,6 +45,18 @@ def page_not_found(request, exception=None):
 
 
 @login_not_required
+def csrf_failure(request, reason: str = ""):
+    """Django's CSRF refusal (an expired form, cookies blocked, a post from another site),
+    as a DSFR page in French; the technical reason is not shown (it is in the server log)."""
+    return render(
+        request,
+        "core/403_csrf.html",
+        {"title": "Formulaire expiré ou envoyé depuis un autre site"},
+        status=403,
+    )
+
+
+@login_not_required
 def server_error(request):
     """DSFR 500 page rendered without context processors: the failure may come from the
     database (sessions, users), so nothing here may query it again."""

@@ -125,6 +125,7 @@ STORAGES = {
 }
 
 # --- Security baseline (architecture.md §5) ---------------------------------------------------
+CSRF_FAILURE_VIEW = "bonnefoi.core.views.csrf_failure"  # French DSFR page, not Django's English one
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],

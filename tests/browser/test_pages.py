@@ -64,3 +64,17 @@ def test_wrong_password_keeps_email_and_explains(checked_page):
         page.get_by_label("Adresse e-mail professionnelle").input_value() == "personne@exemple.test"
     )
     checked_page.assert_clean("login-error")
+
+
+def test_an_expired_form_gets_the_french_refusal_page(checked_page):
+    """A form sent after its security cookie is gone (expired, blocked) lands on a French DSFR
+    page that says what to do, accessible and CSP-clean."""
+    checked_page.goto("/connexion/")
+    page = checked_page.page
+    page.context.clear_cookies()
+    page.get_by_label("Adresse e-mail professionnelle").fill("personne@exemple.test")
+    page.get_by_label("Mot de passe").fill("mot de passe")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == "Formulaire expiré ou envoyé depuis un autre site"
+    checked_page.assert_clean("csrf-refused")

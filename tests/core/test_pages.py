@@ -56,3 +56,16 @@ def test_server_error_page_is_dsfr_and_french_without_touching_the_database(rf):
     html = response.content.decode()
     assert "Erreur inattendue" in html
     assert 'class="fr-header"' in html
+
+
+def test_a_refused_form_gets_a_french_page(db):
+    """A form posted without its CSRF token (expired page, cookies blocked) answers 403 with
+    a DSFR page in French that says what to do, not Django's English page."""
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/connexion/", {"username": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Formulaire expiré ou envoyé depuis un autre site" in html
+    assert "rechargez-la" in html
+    assert "CSRF verification failed" not in html
