@@ -5,36 +5,28 @@ cache, under a key derived from a keyed hash (HMAC with SECRET_KEY, salted) of t
 and the entry: the address itself is never stored, and the counter expires with its window.
 """
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.crypto import salted_hmac
 
 from bonnefoi.advice.models import Entry, EntryVersion, Feedback, FeedbackReason
+from bonnefoi.core.ratelimit import count, counter_key, hit
 
 RATE_LIMIT = 5  # accepted submissions per client and entry...
 RATE_WINDOW_SECONDS = 3600  # ...per hour
-_KEY_SALT = "bonnefoi.advice.feedback.rate"
 
 
 def _rate_key(*, client_address: str, entry: Entry) -> str:
-    digest = salted_hmac(_KEY_SALT, f"{client_address}|{entry.pk}", algorithm="sha256")
-    return f"advice:feedback:{digest.hexdigest()}"
+    return counter_key("advice-feedback", client_address, entry.pk)
 
 
 def feedback_rate_exceeded(*, client_address: str, entry: Entry) -> bool:
     """True when this client already gave RATE_LIMIT opinions on this entry in the window."""
-    return cache.get(_rate_key(client_address=client_address, entry=entry), 0) >= RATE_LIMIT
+    return count(_rate_key(client_address=client_address, entry=entry)) >= RATE_LIMIT
 
 
 def feedback_rate_count(*, client_address: str, entry: Entry) -> None:
     """Count one accepted submission; the window starts at the first one and then expires."""
-    key = _rate_key(client_address=client_address, entry=entry)
-    if not cache.add(key, 1, timeout=RATE_WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=RATE_WINDOW_SECONDS)
+    hit(_rate_key(client_address=client_address, entry=entry), RATE_WINDOW_SECONDS)
 
 
 @transaction.atomic

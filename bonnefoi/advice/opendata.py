@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from bonnefoi.advice.models import Audience
 from bonnefoi.advice.serializers import entries_for_output, entry_page_path, serialize_entries
-from bonnefoi.core.site import site_base_url
 
 LICENSE = {
     "name": "etalab-2.0",
@@ -305,7 +304,3 @@ def write_dump(dump: Dump, directory: Path) -> None:
 
 def default_output() -> Path:
     return Path(settings.VAR_DIR) / "opendata" / "advice"
-
-
-def default_base_url() -> str | None:
-    return site_base_url()

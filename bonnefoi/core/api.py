@@ -4,6 +4,8 @@ from rest_framework import exceptions
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from bonnefoi.core.ratelimit import hit
+
 FRENCH_MESSAGES = {
     exceptions.NotAuthenticated: "Authentification requise : connectez-vous à l'espace agent.",
     exceptions.AuthenticationFailed: "Identifiants invalides.",
@@ -48,14 +50,7 @@ class FixedWindowAnonThrottle(AnonRateThrottle):
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
-        key = f"{key}:{window}"
-        self.cache.add(key, 0, self.duration + 1)
-        try:
-            count = self.cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            self.cache.set(key, 1, self.duration + 1)
-            count = 1
-        return count <= self.num_requests
+        return hit(f"{key}:{window}", self.duration + 1) <= self.num_requests
 
     def wait(self):
         return max(0.0, self.window_end - self.now)

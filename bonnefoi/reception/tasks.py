@@ -6,7 +6,7 @@ from django.core.mail import send_mail
 from django.tasks import task
 from django.urls import reverse
 
-from bonnefoi.advice.opendata import default_base_url
+from bonnefoi.core.site import absolute
 from bonnefoi.reception.selectors import reminder_recipients
 from bonnefoi.structures.models import Structure
 
@@ -17,7 +17,7 @@ def notify_audit_due(site_id: int, due_on: str) -> int:
     next premises audit is due. One message per address: nobody sees the others' addresses."""
     site = Structure.objects.get(pk=site_id)
     due = dt.date.fromisoformat(due_on)
-    link = (default_base_url() or "") + reverse("reception:site_detail", args=[site.pk])
+    link = absolute(reverse("reception:site_detail", args=[site.pk]))
     sent = 0
     for email in reminder_recipients(site):
         send_mail(

@@ -15,13 +15,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -38,6 +36,7 @@ from bonnefoi.cases.forms import (
 )
 from bonnefoi.cases.models import Case, Draft, IdentifierKind
 from bonnefoi.cases.routing import route
+from bonnefoi.core.ratelimit import counter_key, hit
 
 COOKIE = "bonnefoi_declaration"
 COOKIE_PATH = "/signaler/"
@@ -415,19 +414,12 @@ def resume(request, secret: str):
 
 
 def _rate_key(kind: str, value: str) -> str:
-    digest = salted_hmac("bonnefoi.cases.lost_link", f"{kind}|{value}", algorithm="sha256")
-    return f"cases:lost-link:{digest.hexdigest()}"
+    return counter_key("cases-public", kind, value)
 
 
 def _over_limit(key: str, limit: int, window: int) -> bool:
     """Count one request under `key`; True when over `limit` in the window."""
-    if cache.add(key, 1, timeout=window):
-        return False
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, timeout=window)
-        return False
+    return hit(key, window) > limit
 
 
 @login_not_required

@@ -9,10 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from bonnefoi.advice.opendata import (
     FILES,
     build_dump,
-    default_base_url,
     default_output,
     write_dump,
 )
+from bonnefoi.core.site import site_base_url
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output, base_url, dry_run: bool, **options):
-        base_url = base_url or default_base_url()
+        base_url = base_url or site_base_url()
         if not base_url:
             raise CommandError(
                 "Adresse du site inconnue : indiquez --base-url https://… (ALLOWED_HOSTS est vide)."
