@@ -12,6 +12,8 @@ urlpatterns = [
     path("espace-agent/accueil/", include("bonnefoi.reception.urls")),
     path("espace-agent/formations/", include("bonnefoi.training.urls")),
     path("espace-agent/incivilites/", include("bonnefoi.incidents.urls")),
+    path("espace-agent/observatoire/", include("bonnefoi.observatory.urls")),
+    path("transparence/", include("bonnefoi.observatory.urls_public")),
     path("espace-agent/", include("bonnefoi.structures.urls")),
     path("api/v1/", include("config.api_urls")),
     path("gestion/", admin.site.urls),

@@ -118,6 +118,11 @@ class Case(TimeStampedModel):
         indexes = [
             models.Index(fields=["structure", "state", "submitted_at"]),
             models.Index(fields=["state", "closed_at"]),
+            # The observatory rebuilds its aggregates by submission and decision day, and finds
+            # what changed since its last rebuild (bonnefoi/observatory/refresh.py).
+            models.Index(fields=["submitted_at"]),
+            models.Index(fields=["decided_at"]),
+            models.Index(fields=["updated_at"]),
         ]
         constraints = [
             models.CheckConstraint(

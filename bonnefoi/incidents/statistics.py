@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
-from bonnefoi.incidents.disclosure import Line, published, suppressed_cells
+from bonnefoi.core.disclosure import Line, published, suppressed_cells
 from bonnefoi.incidents.models import Category, Channel, Gravity, IncidentReport
 from bonnefoi.structures.models import Structure, StructureKind
 

@@ -3,7 +3,7 @@ statistics and identification compliance, gathered from the selectors of each ap
 
 Everything here is aggregated: counts, shares and the public identity of corrective-action
 owners. No narrative of an incident, no name of an agent under an anonymity exception, and the
-minimum cell size of the incident statistics (``bonnefoi.incidents.disclosure``) also protects
+minimum cell size of the incident statistics (``bonnefoi.core.disclosure``) also protects
 the identification counts. Who may read it, the definition of identification compliance and
 why every read is audited: docs/architecture.md, section 14 (« Rapport annuel d'accueil »).
 """
@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from bonnefoi.core.audit import audit_log
-from bonnefoi.incidents.disclosure import Line, published, suppressed_cells
+from bonnefoi.core.disclosure import Line, published, suppressed_cells
 from bonnefoi.incidents.statistics import (
     SUPPRESSED_MARK,
     disclosure_rule,

@@ -70,6 +70,13 @@ for _role in (Role.ADMINISTRATOR, Role.NATIONAL_ADMINISTRATOR):
     )
 
 
+# Observatory (bonnefoi/observatory, ADR 0011): quality managers and administrators read the
+# dashboards of their subtree and run its action plans (actions, filing volumes, alerts).
+_OBSERVATORY = {"observatory.view", "observatory.plan"}
+for _role in (Role.QUALITY_MANAGER, Role.ADMINISTRATOR, Role.NATIONAL_ADMINISTRATOR):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _OBSERVATORY
+
+
 def permissions_on(user, structure: Structure) -> set[str]:
     if not user.is_authenticated or not user.is_active:
         return set()

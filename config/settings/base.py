@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "bonnefoi.training",
     "bonnefoi.incidents",
     "bonnefoi.cases",
+    "bonnefoi.observatory",
 ]
 
 MIDDLEWARE = [

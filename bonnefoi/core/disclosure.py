@@ -37,9 +37,16 @@ class Line:
 
 
 def suppressed_cells(
-    values: Mapping[Hashable, int], lines: Iterable[Line], threshold: int
+    values: Mapping[Hashable, int],
+    lines: Iterable[Line],
+    threshold: int,
+    unpublished: Iterable[Hashable] = (),
 ) -> set[Hashable]:
-    """The keys of ``values`` (cells and totals alike) that must not be published."""
+    """The keys of ``values`` (cells and totals alike) that must not be published.
+
+    ``unpublished`` are cells never shown whatever their value (a structure's own cases beside
+    its children's, the tail of a ranking): they start hidden and count as hidden in every line,
+    so a shown total minus the shown cells never isolates one sensitive count behind them."""
     if threshold < 2:
         raise ValueError("Le seuil de secret statistique doit valoir au moins 2.")
     lines = list(lines)
@@ -48,6 +55,7 @@ def suppressed_cells(
         if missing:
             raise KeyError(f"Cellules sans valeur : {missing!r}")
     hidden = {key for key, value in values.items() if 0 < value < threshold}
+    hidden.update(key for key in unpublished if key in values)
     changed = True
     while changed:
         changed = False

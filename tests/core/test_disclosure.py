@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bonnefoi.incidents.disclosure import Line, published, suppressed_cells
+from bonnefoi.core.disclosure import Line, published, suppressed_cells
 
 K = 5
 

@@ -1,0 +1,327 @@
+"""Reads of the observatory's aggregates, shared by the dashboards, the public pages, the
+impact of actions and the benchmark. Every function reads the small aggregate tables only.
+
+A *scope* is a `Structure` (the structure and its whole subtree) or None (the whole country).
+A *range* is a kind of period and the first and last period starts it covers (inclusive).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from bonnefoi.advice.models import Entry, Procedure
+from bonnefoi.observatory.models import (
+    CaseCount,
+    DecisionDelay,
+    FeedbackCount,
+    RefreshRun,
+    SearchGapCount,
+)
+from bonnefoi.observatory.periods import next_start, period_start, starts_between
+from bonnefoi.structures.models import Structure
+
+MEASURES = ("received", "decided", "granted", "waived")
+
+
+@dataclass(frozen=True)
+class Range:
+    period: str
+    first: dt.date  # start of the first period
+    last: dt.date  # start of the last period
+
+    @classmethod
+    def covering(cls, period: str, first_day: dt.date, last_day: dt.date) -> Range:
+        return cls(period, period_start(period, first_day), period_start(period, last_day))
+
+    @property
+    def starts(self) -> list[dt.date]:
+        return list(starts_between(self.period, self.first, self.last))
+
+    @property
+    def end(self) -> dt.date:
+        """The day after the last period (exclusive end)."""
+        return next_start(self.period, self.last)
+
+
+@dataclass(frozen=True)
+class Filters:
+    procedure: Procedure | None = None
+    life_event_entries: frozenset[int] | None = None  # entries of the chosen life event
+    entry: Entry | None = None
+
+
+@dataclass
+class Totals:
+    received: int = 0
+    tagged: int = 0  # received with a frequent-error entry
+    decided: int = 0
+    granted: int = 0
+    waived: int = 0
+    waived_amount: Decimal = Decimal("0.00")
+
+    @property
+    def granted_share(self) -> Decimal | None:
+        """Share of decisions granting the right to error, in percent (one decimal)."""
+        if not self.decided:
+            return None
+        return (Decimal(100) * self.granted / self.decided).quantize(Decimal("0.1"))
+
+
+@dataclass
+class RankedError:
+    entry_id: int
+    slug: str
+    title: str
+    received: int
+    decided: int
+    granted: int
+    useful: int = 0
+    not_useful: int = 0
+    owners: list[str] = field(default_factory=list)
+
+
+def scope_q(scope: Structure | None) -> Q:
+    return Q(scope__isnull=True) if scope is None else Q(scope=scope)
+
+
+def case_counts(scope: Structure | None, span: Range, filters: Filters = Filters()) -> QuerySet:
+    rows = CaseCount.objects.filter(
+        scope_q(scope), period=span.period, start__gte=span.first, start__lte=span.last
+    )
+    if filters.procedure is not None:
+        rows = rows.filter(procedure=filters.procedure)
+    if filters.entry is not None:
+        rows = rows.filter(entry=filters.entry)
+    if filters.life_event_entries is not None:
+        rows = rows.filter(entry__in=filters.life_event_entries)
+    return rows
+
+
+def life_event_entries(life_event) -> frozenset[int]:
+    return frozenset(life_event.entries.values_list("pk", flat=True))
+
+
+def totals(scope: Structure | None, span: Range, filters: Filters = Filters()) -> Totals:
+    rows = case_counts(scope, span, filters)
+    sums = rows.aggregate(
+        received=Sum("received"),
+        decided=Sum("decided"),
+        granted=Sum("granted"),
+        waived=Sum("waived"),
+        waived_amount=Sum("waived_amount"),
+        tagged=Sum("received", filter=Q(entry__isnull=False)),
+    )
+    return Totals(
+        received=sums["received"] or 0,
+        tagged=sums["tagged"] or 0,
+        decided=sums["decided"] or 0,
+        granted=sums["granted"] or 0,
+        waived=sums["waived"] or 0,
+        waived_amount=Decimal(sums["waived_amount"] or 0).quantize(Decimal("0.01")),
+    )
+
+
+def trend(
+    scope: Structure | None, span: Range, filters: Filters = Filters()
+) -> list[tuple[dt.date, Totals]]:
+    """One `Totals` per period of the range, zeros included, oldest first."""
+    by_start = {start: Totals() for start in span.starts}
+    rows = (
+        case_counts(scope, span, filters)
+        .values("start")
+        .annotate(
+            r=Sum("received"),
+            t=Sum("received", filter=Q(entry__isnull=False)),
+            d=Sum("decided"),
+            g=Sum("granted"),
+            w=Sum("waived"),
+        )
+    )
+    for row in rows:
+        by_start[row["start"]] = Totals(
+            received=row["r"] or 0,
+            tagged=row["t"] or 0,
+            decided=row["d"] or 0,
+            granted=row["g"] or 0,
+            waived=row["w"] or 0,
+        )
+    return sorted(by_start.items())
+
+
+def error_ranking(
+    scope: Structure | None,
+    span: Range,
+    filters: Filters = Filters(),
+    *,
+    limit: int | None = None,
+    with_signals: bool = True,
+) -> list[RankedError]:
+    """Frequent errors by number of cases received, most frequent first (ties by title)."""
+    rows = (
+        case_counts(scope, span, filters)
+        .filter(entry__isnull=False)
+        .values("entry")
+        .annotate(r=Sum("received"), d=Sum("decided"), g=Sum("granted"))
+        .filter(r__gt=0)
+        .order_by("-r", "entry")
+    )
+    if limit is not None:
+        rows = rows[:limit]
+    rows = list(rows)
+    entries = Entry.objects.in_bulk([row["entry"] for row in rows])
+    ranking = [
+        RankedError(
+            entry_id=row["entry"],
+            slug=entries[row["entry"]].slug,
+            title=entries[row["entry"]].title,
+            received=row["r"],
+            decided=row["d"] or 0,
+            granted=row["g"] or 0,
+        )
+        for row in rows
+        if row["entry"] in entries
+    ]
+    ranking.sort(key=lambda item: (-item.received, item.title))
+    if with_signals and ranking:
+        votes = feedback_signals([item.entry_id for item in ranking], span)
+        for item in ranking:
+            item.useful, item.not_useful = votes.get(item.entry_id, (0, 0))
+    return ranking
+
+
+def feedback_signals(entry_ids: Iterable[int], span: Range) -> dict[int, tuple[int, int]]:
+    """{entry id: (useful votes, not useful votes)} over the range."""
+    rows = (
+        FeedbackCount.objects.filter(
+            entry__in=list(entry_ids),
+            period=span.period,
+            start__gte=span.first,
+            start__lte=span.last,
+        )
+        .values("entry")
+        .annotate(u=Sum("useful"), n=Sum("not_useful"))
+    )
+    return {row["entry"]: (row["u"] or 0, row["n"] or 0) for row in rows}
+
+
+def breakdown(
+    scope: Structure | None, span: Range, by: str, filters: Filters = Filters()
+) -> list[dict]:
+    """Cases received, decided and granted per `by` ("procedure" or "entry"), largest first."""
+    if by not in {"procedure", "entry"}:
+        raise ValueError(by)
+    rows = (
+        case_counts(scope, span, filters)
+        .values(by)
+        .annotate(received=Sum("received"), decided=Sum("decided"), granted=Sum("granted"))
+        .filter(received__gt=0)
+        .order_by("-received", by)
+    )
+    return list(rows)
+
+
+def structure_breakdown(
+    scope: Structure | None, span: Range, filters: Filters = Filters()
+) -> list[tuple[Structure, Totals]]:
+    """The totals of each child of the scope (each root network for the whole country)."""
+    children = (
+        Structure.objects.filter(parent__isnull=True)
+        if scope is None
+        else Structure.objects.filter(parent=scope)
+    ).order_by("name")
+    children = list(children)
+    rows = CaseCount.objects.filter(
+        scope__in=children, period=span.period, start__gte=span.first, start__lte=span.last
+    )
+    if filters.procedure is not None:
+        rows = rows.filter(procedure=filters.procedure)
+    if filters.entry is not None:
+        rows = rows.filter(entry=filters.entry)
+    if filters.life_event_entries is not None:
+        rows = rows.filter(entry__in=filters.life_event_entries)
+    sums = {
+        row["scope"]: row
+        for row in rows.values("scope").annotate(
+            r=Sum("received"),
+            t=Sum("received", filter=Q(entry__isnull=False)),
+            d=Sum("decided"),
+            g=Sum("granted"),
+            w=Sum("waived"),
+        )
+    }
+    out = []
+    for child in children:
+        row = sums.get(child.pk)
+        out.append(
+            (
+                child,
+                Totals(
+                    received=row["r"] or 0,
+                    tagged=row["t"] or 0,
+                    decided=row["d"] or 0,
+                    granted=row["g"] or 0,
+                    waived=row["w"] or 0,
+                )
+                if row
+                else Totals(),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Delay:
+    decisions: int
+    median_days: int | None
+
+
+def median_delay(scope: Structure | None, span: Range) -> Delay:
+    """Median number of calendar days from submission to decision, over the decisions of the
+    range (the lower median when the count is even: a whole number of days)."""
+    rows = (
+        DecisionDelay.objects.filter(
+            scope_q(scope), period=span.period, start__gte=span.first, start__lte=span.last
+        )
+        .values("days")
+        .annotate(n=Sum("decisions"))
+        .order_by("days")
+    )
+    histogram = [(row["days"], row["n"]) for row in rows]
+    return Delay(decisions=sum(n for _, n in histogram), median_days=median_of(histogram))
+
+
+def median_of(histogram: list[tuple[int, int]]) -> int | None:
+    """Lower median of a sorted histogram [(value, count), ...]."""
+    total = sum(count for _, count in histogram)
+    if not total:
+        return None
+    rank = (total + 1) // 2
+    seen = 0
+    for value, count in histogram:
+        seen += count
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable")
+
+
+def search_gaps(scope: Structure | None, span: Range, *, limit: int = 10) -> tuple[int, list[dict]]:
+    """(number of searches without result, the most frequent queries with their count)."""
+    rows = SearchGapCount.objects.filter(
+        scope_q(scope), period=span.period, start__gte=span.first, start__lte=span.last
+    )
+    total = rows.aggregate(n=Sum("searches"))["n"] or 0
+    top = list(
+        rows.values("query")
+        .annotate(searches=Sum("searches"))
+        .order_by("-searches", "query")[:limit]
+    )
+    return total, top
+
+
+def last_refresh() -> RefreshRun | None:
+    return RefreshRun.objects.filter(finished_at__isnull=False).first()

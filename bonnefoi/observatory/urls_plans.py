@@ -1,0 +1,3 @@
+"""Filled in by the observatory work in progress."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Public transparency pages (/transparence/)."""
+
+app_name = "transparency"
+urlpatterns: list = []
