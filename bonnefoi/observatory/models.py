@@ -4,7 +4,8 @@ administrations do about them.
 Two kinds of tables live here:
 
 * **Aggregates** (`CaseCount`, `DecisionDelay`, `FeedbackCount`, `SearchGapCount`), derived
-  data rebuilt by ``bonnefoi.observatory.refresh`` from the cases, the advice feedback and the
+  data (no foreign-key constraint in the database: millions of rows are rewritten at once, and
+  Django still deletes them with their structure, procedure or entry) rebuilt by ``bonnefoi.observatory.refresh`` from the cases, the advice feedback and the
   search log, which the observatory only reads. Each row is one *scope* (a structure with its
   whole subtree, or the whole country when ``scope`` is null) × one calendar period (week,
   month, quarter, in local time), so a dashboard reads a handful of rows however many cases
@@ -56,10 +57,14 @@ class ScopeLink(models.Model):
     """A structure and one scope it counts in: itself, each ancestor, and the country (null)."""
 
     structure = models.ForeignKey(
-        "structures.Structure", on_delete=models.CASCADE, related_name="+"
+        "structures.Structure", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     scope = models.ForeignKey(
-        "structures.Structure", on_delete=models.CASCADE, null=True, related_name="+"
+        "structures.Structure",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
 
     class Meta:
@@ -77,12 +82,20 @@ class CaseCount(models.Model):
     "autre"). ``received`` counts by submission date; the decision columns by decision date."""
 
     scope = models.ForeignKey(
-        "structures.Structure", on_delete=models.CASCADE, null=True, related_name="+"
+        "structures.Structure",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     period = models.CharField(max_length=8, choices=Period.choices)
     start = models.DateField()
-    procedure = models.ForeignKey("advice.Procedure", on_delete=models.CASCADE, related_name="+")
-    entry = models.ForeignKey("advice.Entry", on_delete=models.CASCADE, null=True, related_name="+")
+    procedure = models.ForeignKey(
+        "advice.Procedure", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    entry = models.ForeignKey(
+        "advice.Entry", on_delete=models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
     received = models.PositiveIntegerField(default=0)
     decided = models.PositiveIntegerField(default=0)
     granted = models.PositiveIntegerField(default=0)
@@ -106,7 +119,11 @@ class DecisionDelay(models.Model):
     calendar days, local time): enough to give an exact median for any scope and period."""
 
     scope = models.ForeignKey(
-        "structures.Structure", on_delete=models.CASCADE, null=True, related_name="+"
+        "structures.Structure",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     period = models.CharField(max_length=8, choices=Period.choices)
     start = models.DateField()
@@ -128,7 +145,9 @@ class FeedbackCount(models.Model):
 
     period = models.CharField(max_length=8, choices=Period.choices)
     start = models.DateField()
-    entry = models.ForeignKey("advice.Entry", on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(
+        "advice.Entry", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     useful = models.PositiveIntegerField(default=0)
     not_useful = models.PositiveIntegerField(default=0)
 
@@ -144,7 +163,11 @@ class SearchGapCount(models.Model):
     searched; null: the whole country), period, life event and cleaned query."""
 
     scope = models.ForeignKey(
-        "structures.Structure", on_delete=models.CASCADE, null=True, related_name="+"
+        "structures.Structure",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     period = models.CharField(max_length=8, choices=Period.choices)
     start = models.DateField()
@@ -359,9 +382,15 @@ class PublishedFigure(models.Model):
     that no subtraction gives a hidden count back)."""
 
     structure = models.ForeignKey(
-        "structures.Structure", on_delete=models.CASCADE, null=True, related_name="+"
+        "structures.Structure",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
-    entry = models.ForeignKey("advice.Entry", on_delete=models.CASCADE, null=True, related_name="+")
+    entry = models.ForeignKey(
+        "advice.Entry", on_delete=models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
     measure = models.CharField(max_length=12, choices=Measure.choices)
     value = models.PositiveIntegerField(null=True)
     rank = models.PositiveSmallIntegerField(null=True)

@@ -85,6 +85,8 @@ def rebuild(*, full: bool = False, everything: bool = False, now=None) -> Refres
         today = timezone.localdate(now)
         if run.kind == RefreshKind.FULL or tree_changed:
             first_build = everything or last is None
+            if first_build:
+                _clear_aggregates()
             targets = _full_targets(today, first_build=first_build)
             run.kind = RefreshKind.FULL
         else:
@@ -291,6 +293,18 @@ def _lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+
+
+def _clear_aggregates() -> None:
+    """Empty every aggregate table (a rebuild of everything starts from nothing: periods whose
+    sources are all gone must not keep their old counts)."""
+    if connection.vendor == "postgresql":
+        tables = ", ".join(model._meta.db_table for model in _MODELS.values())
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {tables}")
+    else:
+        for model in _MODELS.values():
+            model.objects.all().delete()
 
 
 def _literal(value: str) -> str:

@@ -109,20 +109,24 @@ def life_event_entries(life_event) -> frozenset[int]:
 def totals(scope: Structure | None, span: Range, filters: Filters = Filters()) -> Totals:
     rows = case_counts(scope, span, filters)
     sums = rows.aggregate(
-        received=Sum("received"),
-        decided=Sum("decided"),
-        granted=Sum("granted"),
-        waived=Sum("waived"),
-        waived_amount=Sum("waived_amount"),
-        tagged=Sum("received", filter=Q(entry__isnull=False)),
+        r=Sum("received"),
+        t=Sum("received", filter=Q(entry__isnull=False)),
+        d=Sum("decided"),
+        g=Sum("granted"),
+        w=Sum("waived"),
+        a=Sum("waived_amount"),
     )
+    return _totals(sums)
+
+
+def _totals(sums: dict) -> Totals:
     return Totals(
-        received=sums["received"] or 0,
-        tagged=sums["tagged"] or 0,
-        decided=sums["decided"] or 0,
-        granted=sums["granted"] or 0,
-        waived=sums["waived"] or 0,
-        waived_amount=Decimal(sums["waived_amount"] or 0).quantize(Decimal("0.01")),
+        received=sums["r"] or 0,
+        tagged=sums["t"] or 0,
+        decided=sums["d"] or 0,
+        granted=sums["g"] or 0,
+        waived=sums["w"] or 0,
+        waived_amount=Decimal(sums.get("a") or 0).quantize(Decimal("0.01")),
     )
 
 
@@ -143,13 +147,7 @@ def trend(
         )
     )
     for row in rows:
-        by_start[row["start"]] = Totals(
-            received=row["r"] or 0,
-            tagged=row["t"] or 0,
-            decided=row["d"] or 0,
-            granted=row["g"] or 0,
-            waived=row["w"] or 0,
-        )
+        by_start[row["start"]] = _totals(row)
     return sorted(by_start.items())
 
 
@@ -257,20 +255,7 @@ def structure_breakdown(
     out = []
     for child in children:
         row = sums.get(child.pk)
-        out.append(
-            (
-                child,
-                Totals(
-                    received=row["r"] or 0,
-                    tagged=row["t"] or 0,
-                    decided=row["d"] or 0,
-                    granted=row["g"] or 0,
-                    waived=row["w"] or 0,
-                )
-                if row
-                else Totals(),
-            )
-        )
+        out.append((child, _totals(row) if row else Totals()))
     return out
 
 
@@ -325,3 +310,47 @@ def search_gaps(scope: Structure | None, span: Range, *, limit: int = 10) -> tup
 
 def last_refresh() -> RefreshRun | None:
     return RefreshRun.objects.filter(finished_at__isnull=False).first()
+
+
+# ---------------------------------------------------------------------------------------------
+# Action plans, filing volumes and spike alerts (back office)
+
+
+def plans_visible_to(user, status: str = ""):
+    """Action plans of the structures in the user's observatory scopes, newest first;
+    `status` keeps the plans with at least one action in that status."""
+    from bonnefoi.observatory.abilities import observatory_scopes
+    from bonnefoi.observatory.models import ActionPlan
+
+    plans = ActionPlan.objects.filter(structure__in=observatory_scopes(user)).select_related(
+        "structure", "procedure"
+    )
+    if status:
+        plans = plans.filter(actions__status=status).distinct()
+    return plans.order_by("-created_at", "-pk")
+
+
+def volumes_visible_to(user):
+    from bonnefoi.observatory.abilities import observatory_scopes
+    from bonnefoi.observatory.models import FilingVolume
+
+    return (
+        FilingVolume.objects.filter(structure__in=observatory_scopes(user))
+        .select_related("structure", "procedure")
+        .order_by("structure__path", "procedure__title", "-first_day")
+    )
+
+
+def alerts_visible_to(user):
+    """Spike alerts of the entries owned by a structure in the user's observatory scopes."""
+    from django.db.models import F
+
+    from bonnefoi.observatory.abilities import observatory_scopes
+    from bonnefoi.observatory.models import SpikeAlert
+
+    entries = Entry.objects.filter(owners__in=observatory_scopes(user)).values("pk")
+    return (
+        SpikeAlert.objects.filter(entry__in=entries)
+        .select_related("entry", "acknowledged_by")
+        .order_by(F("acknowledged_at").asc(nulls_first=True), "-week_start", "entry__title")
+    )

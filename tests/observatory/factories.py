@@ -52,6 +52,8 @@ def case_row(
         submitted_at=submitted,
         decided_at=decided,
     )
+    # As if written at the time: the incremental rebuild looks at `updated_at`.
+    Case.objects.filter(pk=case.pk).update(created_at=submitted, updated_at=decided or submitted)
     if decided:
         Decision.objects.create(
             case=case,
