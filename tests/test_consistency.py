@@ -70,6 +70,11 @@ PUBLIC_ROUTES = {
     "api/v1/^agent/cases/(?P<reference>BF-[0-9A-Z]{4}-[0-9A-Z]{4})/letter/$",
     "api/v1/^agent/webhooks/$",
     "api/v1/^agent/webhooks/(?P<pk>[^/.]+)/$",
+    # Observatory transparency pages (issue 6): published figures only (statistical secret),
+    # and their open data files built from the same snapshot.
+    "transparence/",
+    "transparence/<int:pk>/",
+    "transparence/donnees/<str:name>",
 }
 
 

@@ -77,6 +77,16 @@ def _draft_secret(agent) -> dict:
     return {"secret": secret}
 
 
+def _published_transparency(agent):
+    from tests.advice.factories import ProcedureFactory
+    from tests.observatory.publication_factories import action, cases, rebuild_and_publish
+
+    cases(agent.structure, ProcedureFactory(), 12)
+    action(agent.structure, owner=agent)
+    rebuild_and_publish()
+    return agent.structure.pk
+
+
 # Public URL patterns with parameters: pattern name -> kwargs builder(agent).
 PUBLIC_URL_SAMPLES: dict[str, callable] = {
     "advice:entry": lambda agent: {"slug": _published_entry(agent).slug},
@@ -101,6 +111,10 @@ PUBLIC_URL_SAMPLES: dict[str, callable] = {
     "cases:document": _tracked_document,
     "cases:letter": _tracking,
     "cases:letter_pdf": _letter_pdf,
+    # Transparency: the anonymous agent's structure has published figures and a completed
+    # action the agent was in charge of (the page must not name them).
+    "transparency:structure": lambda agent: {"pk": _published_transparency(agent)},
+    "transparency:open_data": lambda agent: {"name": "indicators.csv"},
 }
 
 

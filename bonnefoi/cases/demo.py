@@ -346,3 +346,47 @@ def _granted_situation(case: Case) -> dict:
             "regularisation": timezone.localdate(case.submitted_at).isoformat(),
         },
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Historical cases for the observatory demo (bonnefoi.observatory.demo chooses the dates; the
+# observatory itself never writes cases). Added by the observatory work.
+
+
+def load_demo_history(rows) -> list[str]:
+    """Old tagged cases, so that the observatory shows trends, an alert and an impact.
+
+    `rows`: (key, procedure slug, postal code, entry slug, submitted aware datetime). Each case is
+    submitted, taken, tagged, decided (granted) and closed through the services, as an agent
+    would, then backdated (demo only): submitted at the given time, decided and closed three days
+    later. Idempotent like the other demo cases (one draft per key)."""
+    created = 0
+    for key, slug, postal, entry_slug, submitted in rows:
+        procedure = Procedure.objects.filter(slug=slug).first()
+        if procedure is None or not Entry.objects.published().filter(slug=entry_slug).exists():
+            continue
+        day = timezone.localdate(submitted)
+        draft = services.draft_for(f"demo-history-{key}")
+        case, is_new = services.case_submit(
+            draft=draft,
+            declaration=services.Declaration(
+                procedure=procedure,
+                postal_code=postal,
+                declared_value="J'ai déclaré un montant de ressources inexact.",
+                declared_on=day - dt.timedelta(days=20),
+                correct_value="Le montant exact figure sur mes bulletins de salaire.",
+                correct_since=day - dt.timedelta(days=20),
+                contact_email=f"personne.{key}@exemple.test",
+            ),
+        )
+        if not is_new:
+            continue
+        for step in ("take", f"tag:{entry_slug}", "decide", "close"):
+            case = _step(case, step)
+        decided = submitted + dt.timedelta(days=3)
+        Case.objects.filter(pk=case.pk).update(
+            submitted_at=submitted, state_changed_at=decided, decided_at=decided, closed_at=decided
+        )
+        CaseEvent.objects.filter(case=case, kind=EventKind.SUBMITTED).update(at=submitted)
+        created += 1
+    return [f"{created} dossiers de correction anciens (observatoire)"] if created else []

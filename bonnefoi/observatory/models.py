@@ -3,10 +3,11 @@ administrations do about them.
 
 Two kinds of tables live here:
 
-* **Aggregates** (`CaseCount`, `DecisionDelay`, `FeedbackCount`, `SearchGapCount`), derived
-  data (no foreign-key constraint in the database: millions of rows are rewritten at once, and
-  Django still deletes them with their structure, procedure or entry) rebuilt by ``bonnefoi.observatory.refresh`` from the cases, the advice feedback and the
-  search log, which the observatory only reads. Each row is one *scope* (a structure with its
+* **Aggregates** (`CaseCount`, `DecisionDelay`, `FeedbackCount`, `SearchGapCount`): derived
+  data rebuilt by ``bonnefoi.observatory.refresh`` from the cases, the advice feedback and the
+  search log, which the observatory only reads. They have no foreign-key constraint in the
+  database (millions of rows are rewritten at once); Django still deletes them with their
+  structure, procedure or entry. Each row is one *scope* (a structure with its
   whole subtree, or the whole country when ``scope`` is null) × one calendar period (week,
   month, quarter, in local time), so a dashboard reads a handful of rows however many cases
   exist. `ScopeLink` (structure → each of its ancestors, itself and the country) and

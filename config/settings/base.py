@@ -270,3 +270,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 3000)},
     }
 }
+
+# Observatory (bonnefoi/observatory, ADR 0011): smallest count published (public indicators and
+# open data), and the weeks compared before and after an action to measure its impact.
+OBSERVATORY_MIN_CELL_SIZE = env_int("OBSERVATORY_MIN_CELL_SIZE", 10)
+OBSERVATORY_IMPACT_WEEKS = env_int("OBSERVATORY_IMPACT_WEEKS", 8)

@@ -89,7 +89,7 @@ def test_cases_count_in_their_local_week_month_and_quarter_and_every_scope_above
 def test_decisions_count_by_decision_day_with_outcomes_and_waived_sanctions(tree):
     """Decided, granted and waived count on the decision day; a sanction is waived when the
     right to error is granted and the agent recorded the sanction at stake."""
-    network, gard, moselle, service = tree
+    network, gard, _moselle, _service = tree
     procedure = ProcedureFactory()
     submitted = local(dt.date(2026, 1, 20))
     decided = local(dt.date(2026, 2, 10))
@@ -131,7 +131,7 @@ def test_decisions_count_by_decision_day_with_outcomes_and_waived_sanctions(tree
 
 def test_median_delay_is_exact_from_the_day_histogram(tree):
     """Decisions 3, 5, 5, 10 and 30 days after submission (local days) have a median of 5."""
-    network, gard, moselle, service = tree
+    _network, gard, _moselle, service = tree
     procedure = ProcedureFactory()
     for days in (3, 5, 5, 10, 30):
         submitted = local(dt.date(2026, 1, 5), 23, 50)
@@ -154,7 +154,7 @@ def test_median_delay_is_exact_from_the_day_histogram(tree):
 def test_votes_and_zero_result_searches_are_counted_per_period(tree):
     """Votes count per entry and period; searches without result count in the scopes of the
     administration searched, and in the country whatever the administration."""
-    network, gard, moselle, service = tree
+    network, gard, _moselle, _service = tree
     entry = EntryFactory()
     for useful, day in ((True, 2), (False, 3), (False, 20)):
         vote = Feedback.objects.create(entry=entry, version_number=1, useful=useful)
@@ -180,7 +180,7 @@ def test_votes_and_zero_result_searches_are_counted_per_period(tree):
 def test_incremental_rebuild_recounts_only_the_periods_of_changed_cases(tree):
     """After a first rebuild, tagging an old case and adding a new one recounts their periods
     (week, month, quarter of each day) and leaves the others as they were."""
-    network, gard, moselle, service = tree
+    _network, gard, _moselle, _service = tree
     procedure, entry = ProcedureFactory(), EntryFactory()
     old = case_row(structure=gard, procedure=procedure, submitted=local(dt.date(2025, 11, 12)))
     case_row(structure=gard, procedure=procedure, submitted=local(dt.date(2026, 1, 7)))
@@ -204,7 +204,7 @@ def test_incremental_rebuild_recounts_only_the_periods_of_changed_cases(tree):
 
 def test_incremental_rebuild_with_nothing_changed_rewrites_nothing(tree):
     """A rebuild right after another, with no change, recounts no period."""
-    network, gard, moselle, service = tree
+    _network, gard, _moselle, _service = tree
     case_row(structure=gard, procedure=ProcedureFactory(), submitted=local(dt.date(2026, 1, 7)))
     refresh.rebuild(now=local(dt.date(2026, 3, 1), 12))
     result = refresh.rebuild(now=local(dt.date(2026, 3, 1), 13))
@@ -215,13 +215,14 @@ def test_incremental_rebuild_with_nothing_changed_rewrites_nothing(tree):
 
 def test_a_moved_structure_triggers_a_full_rebuild(tree):
     """When the tree changes, counts move to the new ancestors at the next rebuild."""
-    network, gard, moselle, service = tree
+    _network, gard, moselle, service = tree
     case_row(structure=service, procedure=ProcedureFactory(), submitted=local(dt.date(2026, 1, 7)))
     refresh.rebuild(now=local(dt.date(2026, 3, 1), 12))
     structure_services.structure_move(actor=None, structure=service, new_parent=moselle)
 
     result = refresh.rebuild(now=local(dt.date(2026, 3, 1), 13))
-    assert result.kind == "full" and result.tree_changed
+    assert result.kind == "full"
+    assert result.tree_changed
     assert received(moselle, "month", dt.date(2026, 1, 1)) == 1
     assert received(gard, "month", dt.date(2026, 1, 1)) == 0
 
@@ -230,7 +231,7 @@ def test_periods_before_the_retention_horizon_are_frozen(tree, settings):
     """Counts of a period older than CASE_RETENTION_DAYS survive the purge of its cases: a full
     rebuild leaves them; only a rebuild of everything rewrites them."""
     settings.CASE_RETENTION_DAYS = 60
-    network, gard, moselle, service = tree
+    _network, gard, _moselle, _service = tree
     procedure = ProcedureFactory()
     purged = case_row(structure=gard, procedure=procedure, submitted=local(dt.date(2025, 6, 10)))
     case_row(structure=gard, procedure=procedure, submitted=local(dt.date(2026, 2, 10)))
@@ -247,7 +248,7 @@ def test_periods_before_the_retention_horizon_are_frozen(tree, settings):
 
 def test_planned_lists_the_periods_without_writing(tree):
     """`planned` (the command's --dry-run) says what a rebuild would recount and writes nothing."""
-    network, gard, moselle, service = tree
+    _network, gard, _moselle, _service = tree
     case_row(structure=gard, procedure=ProcedureFactory(), submitted=local(dt.date(2026, 3, 10)))
     plan = refresh.planned(now=NOW)
     assert ("month", dt.date(2026, 3, 1)) in plan["casecount"]

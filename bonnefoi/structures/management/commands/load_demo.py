@@ -10,6 +10,7 @@ from django.utils import timezone
 from bonnefoi.accounts.models import Membership, User
 from bonnefoi.cases import demo as cases_demo
 from bonnefoi.incidents import demo as incidents_demo
+from bonnefoi.observatory import demo as observatory_demo
 from bonnefoi.reception import demo as reception_demo
 from bonnefoi.structures import demo, services
 from bonnefoi.structures.models import Agent, AnonymityException, AnonymityGround, Structure
@@ -109,6 +110,7 @@ class Command(BaseCommand):
         self.created.extend(training_demo.load_demo_training())
         self.created.extend(reception_demo.load_reception_demo())
         self.created.extend(cases_demo.load_demo_cases())  # after the advice import and agents
+        self.created.extend(observatory_demo.load_observatory_demo())  # after the cases
 
     def _load_advice(self) -> None:
         """The advice catalogue shipped with the platform (its owners are demo networks)."""
