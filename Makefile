@@ -46,6 +46,7 @@ bench: install
 	$(UV) run --locked --group bench python benchmarks/advice.py
 	scripts/with-postgres.sh $(UV) run --locked --group bench python benchmarks/advice.py
 	scripts/with-postgres.sh $(UV) run --locked --group bench python benchmarks/cases.py
+	scripts/with-postgres.sh $(UV) run --locked --group bench python benchmarks/observatory.py
 
 clean:
 	rm -rf var/*.sqlite3* var/static var/screenshots

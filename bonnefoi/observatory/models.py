@@ -88,14 +88,24 @@ class CaseCount(models.Model):
         null=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     period = models.CharField(max_length=8, choices=Period.choices)
     start = models.DateField()
     procedure = models.ForeignKey(
-        "advice.Procedure", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "advice.Procedure",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     entry = models.ForeignKey(
-        "advice.Entry", on_delete=models.CASCADE, null=True, related_name="+", db_constraint=False
+        "advice.Entry",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     received = models.PositiveIntegerField(default=0)
     decided = models.PositiveIntegerField(default=0)
@@ -125,6 +135,7 @@ class DecisionDelay(models.Model):
         null=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     period = models.CharField(max_length=8, choices=Period.choices)
     start = models.DateField()
@@ -147,7 +158,11 @@ class FeedbackCount(models.Model):
     period = models.CharField(max_length=8, choices=Period.choices)
     start = models.DateField()
     entry = models.ForeignKey(
-        "advice.Entry", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "advice.Entry",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     useful = models.PositiveIntegerField(default=0)
     not_useful = models.PositiveIntegerField(default=0)
@@ -169,6 +184,7 @@ class SearchGapCount(models.Model):
         null=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     period = models.CharField(max_length=8, choices=Period.choices)
     start = models.DateField()
