@@ -150,7 +150,7 @@ def action_impact(action: Action, *, today: dt.date | None = None) -> Impact:
 
 def _cases(plan, window: Window) -> int:
     rows = CaseCount.objects.filter(
-        scope_id=plan.structure_id,
+        scope_key=plan.structure_id,
         period=Period.WEEK,
         start__gte=window.first,
         start__lte=window.last,

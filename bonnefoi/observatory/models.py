@@ -78,6 +78,63 @@ class ScopeLink(models.Model):
         return f"{self.structure_id} → {self.scope_id or 'national'}"
 
 
+class DayCount(models.Model):
+    """The base the rollups are summed from: cases of one local day, structure, procedure and
+    frequent error (``entry_key`` 0: not tagged). Received counts on the submission day, the
+    decision columns on the decision day. Kept for every day, so that an incremental rebuild
+    adds to the rollups the difference between a day's new and old counts, and so that the
+    counts of purged cases survive (days before the retention horizon are never recounted)."""
+
+    day = models.DateField()
+    structure = models.ForeignKey(
+        "structures.Structure",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    procedure = models.ForeignKey(
+        "advice.Procedure",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    entry_key = models.PositiveIntegerField()
+    received = models.PositiveIntegerField(default=0)
+    decided = models.PositiveIntegerField(default=0)
+    granted = models.PositiveIntegerField(default=0)
+    waived = models.PositiveIntegerField(default=0)
+    waived_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.structure_id} {self.procedure_id} {self.entry_key}"
+
+
+class DayDelay(models.Model):
+    """Decisions of one local day and structure taken `days` days after the submission."""
+
+    day = models.DateField()
+    structure = models.ForeignKey(
+        "structures.Structure",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    days = models.PositiveIntegerField()
+    decisions = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.structure_id} +{self.days} j"
+
+
 class CaseCount(models.Model):
     """Cases of one scope, period, procedure and frequent error (null: not tagged yet, or
     "autre"). ``received`` counts by submission date; the decision columns by decision date."""
@@ -107,19 +164,35 @@ class CaseCount(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    received = models.PositiveIntegerField(default=0)
-    decided = models.PositiveIntegerField(default=0)
-    granted = models.PositiveIntegerField(default=0)
+    # Plain integers (no CHECK >= 0): an incremental rebuild proposes negative differences
+    # that ON CONFLICT adds to existing rows; the sums themselves never go below zero.
+    received = models.IntegerField(default=0)
+    decided = models.IntegerField(default=0)
+    granted = models.IntegerField(default=0)
     # Granted decisions where the agent recorded the sanction that was at stake: the sanction
     # the right to error waived, and its amount.
-    waived = models.PositiveIntegerField(default=0)
+    waived = models.IntegerField(default=0)
     waived_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Non-null copies of the scope (0: the country) and entry (0: not tagged): the key that
+    # incremental rebuilds add their differences to, and the index dashboards read.
+    scope_key = models.PositiveIntegerField()
+    entry_key = models.PositiveIntegerField()
 
     class Meta:
-        indexes = [
-            models.Index(fields=["scope", "period", "start"]),
-            models.Index(fields=["period", "start"]),
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope_key", "period", "start", "procedure", "entry_key"],
+                name="observatory_casecount_key",
+            )
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Rows written in Python (tests, the admin) get their keys from scope and entry.
+        if self.scope_key is None:
+            self.scope_key = self.scope_id or 0
+        if self.entry_key is None:
+            self.entry_key = self.entry_id or 0
 
     def __str__(self) -> str:
         return f"{self.scope_id or 'national'} {self.period} {self.start}"
@@ -140,13 +213,21 @@ class DecisionDelay(models.Model):
     period = models.CharField(max_length=8, choices=Period.choices)
     start = models.DateField()
     days = models.PositiveIntegerField()
-    decisions = models.PositiveIntegerField()
+    decisions = models.IntegerField()  # no CHECK: see CaseCount
+    scope_key = models.PositiveIntegerField()  # 0: the country
 
     class Meta:
-        indexes = [
-            models.Index(fields=["scope", "period", "start"]),
-            models.Index(fields=["period", "start"]),
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope_key", "period", "start", "days"],
+                name="observatory_decisiondelay_key",
+            )
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.scope_key is None:
+            self.scope_key = self.scope_id or 0
 
     def __str__(self) -> str:
         return f"{self.scope_id or 'national'} {self.period} {self.start} +{self.days} j"

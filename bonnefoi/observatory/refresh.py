@@ -1,21 +1,23 @@
 """Rebuild of the observatory's aggregates from the cases, the advice feedback and the search
 log (read only).
 
-Each aggregate row is one scope × one period; a rebuild replaces whole periods, with one
-``INSERT … SELECT`` per table and kind of period, run by the database (PostgreSQL or SQLite):
-cases are first grouped per local day, structure, procedure and frequent error, then joined with
-`PeriodDay` (day → period) and `ScopeLink` (structure → every scope it counts in) and summed.
+Cases (``case_sums``): day tables, then weekly and monthly rollups per scope; an incremental
+rebuild recounts the changed days and adds their difference to the rollups. Votes and searches
+(insert-only, small): the periods that received new rows are recounted whole, one
+``INSERT … SELECT`` per table and kind of period. Quarters are not stored: they are read as
+three months (``selectors``).
 
-* **Incremental** (the default, every few minutes): the periods containing a day that changed
-  since the last rebuild — the submission and decision days of every case modified since then
-  (a new case, a tag, a decision, a redirection), and the days of new votes and searches.
-* **Full** (nightly, or when the structure tree changed): every period from the retention
-  horizon on.
+* **Incremental** (the default, every few minutes): the days changed since the last rebuild —
+  the submission and decision days of every case modified since then (a new case, a tag, a
+  decision, a redirection), and the days of new votes and searches.
+* **Full** (nightly, or when the structure tree changed): every day from the retention horizon
+  on, and every rollup summed again from the day tables.
 
-**Frozen periods.** Cases closed for more than ``CASE_RETENTION_DAYS`` and searches older than
+**Frozen days.** Cases closed for more than ``CASE_RETENTION_DAYS`` and searches older than
 ``ADVICE_SEARCH_LOG_RETENTION_DAYS`` are purged, but their counts are statistics worth keeping.
-A period that starts before its source's horizon is therefore never rebuilt once it has been
-counted: only the very first rebuild, or ``rebuild(everything=True)``, writes it.
+A day (or a search period) before its source's horizon is therefore never recounted once it has
+been counted: only the very first rebuild, or ``rebuild(everything=True)``, writes it. Before
+the horizon no case can have been purged yet, so what is recounted is exact.
 
 Everything runs in one transaction behind a lock, so readers see either the old or the new
 figures, and two rebuilds never interleave.
@@ -24,7 +26,6 @@ figures, and two rebuilds never interleave.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -35,8 +36,11 @@ from django.utils import timezone
 
 from bonnefoi.advice.models import Feedback, ZeroResultSearch
 from bonnefoi.cases.models import Case
+from bonnefoi.observatory import case_sums
 from bonnefoi.observatory.models import (
     CaseCount,
+    DayCount,
+    DayDelay,
     DecisionDelay,
     FeedbackCount,
     PeriodDay,
@@ -45,7 +49,7 @@ from bonnefoi.observatory.models import (
     ScopeLink,
     SearchGapCount,
 )
-from bonnefoi.observatory.periods import KINDS, days, next_start, period_start, starts_between
+from bonnefoi.observatory.periods import MONTH, WEEK, days, next_start, period_start, starts_between
 from bonnefoi.structures.models import Structure
 
 # A transaction that set `updated_at` before the last rebuild started may commit after it:
@@ -54,16 +58,27 @@ SAFETY_MARGIN = dt.timedelta(minutes=10)
 _LOCK_KEY = 0x0B5E_0001  # PostgreSQL advisory lock of the rebuild
 
 
+KINDS = (WEEK, MONTH)  # the kinds of period stored (a quarter is read as three months)
+
+
 @dataclass
 class RefreshResult:
     kind: str
-    periods: dict[str, list[dt.date]] = field(default_factory=dict)
+    case_days: list[dt.date] = field(default_factory=list)  # days of cases recounted
+    periods: dict[str, list[dt.date]] = field(default_factory=dict)  # votes and searches
     rows: int = 0
     tree_changed: bool = False
 
     @property
     def period_count(self) -> int:
-        return sum(len(starts) for starts in self.periods.values())
+        return len(self.case_days) + sum(len(starts) for starts in self.periods.values())
+
+
+@dataclass
+class _Plan:
+    case_days: list[dt.date]
+    full: bool  # recount the days from case_days[0] on, and sum every rollup again
+    signals: Targets
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,31 +86,24 @@ class RefreshResult:
 
 
 def rebuild(*, full: bool = False, everything: bool = False, now=None) -> RefreshResult:
-    """Rebuild the aggregates (incremental unless `full`); `everything` also rewrites the
-    frozen periods (their purged cases are then lost from the counts)."""
+    """Rebuild the aggregates (incremental unless `full`); `everything` also recounts the
+    frozen days (their purged cases are then lost from the counts)."""
     now = now or timezone.now()
     with transaction.atomic():
         _lock()
         last = RefreshRun.objects.filter(finished_at__isnull=False).first()
-        run = RefreshRun.objects.create(
-            kind=RefreshKind.FULL if (full or everything or last is None) else "incremental",
-            started_at=now,
-        )
+        run = RefreshRun.objects.create(kind=RefreshKind.INCREMENTAL, started_at=now)
         tree_changed = sync_scope_links()
-        today = timezone.localdate(now)
-        if run.kind == RefreshKind.FULL or tree_changed:
-            first_build = everything or last is None
-            if first_build:
-                _clear_aggregates()
-            targets = _full_targets(today, first_build=first_build)
-            run.kind = RefreshKind.FULL
-        else:
-            targets = _dirty_targets(last.started_at - SAFETY_MARGIN, today)
-        result = RefreshResult(kind=run.kind, tree_changed=tree_changed)
-        result.rows = _rebuild_targets(targets)
+        first_build = everything or last is None
+        plan = _plan(now, last, full=full or first_build or tree_changed, first_build=first_build)
+        if first_build:
+            _clear_aggregates()
+        run.kind = RefreshKind.FULL if plan.full else RefreshKind.INCREMENTAL
+        result = RefreshResult(kind=run.kind, case_days=plan.case_days, tree_changed=tree_changed)
+        result.rows = _execute(plan, timezone.localdate(now))
         result.periods = {
             kind: sorted({start for starts in by_table.values() for start in starts})
-            for kind, by_table in _by_kind(targets).items()
+            for kind, by_table in _by_kind(plan.signals).items()
         }
         run.finished_at = timezone.now()
         run.periods = result.period_count
@@ -105,18 +113,54 @@ def rebuild(*, full: bool = False, everything: bool = False, now=None) -> Refres
 
 
 def planned(*, full: bool = False, everything: bool = False, now=None) -> dict[str, list]:
-    """What `rebuild` would recompute now, per table: {table: [(kind, start), ...]}."""
+    """What `rebuild` would recount now: {"cases": [("day", day), ...], table: [(kind,
+    start), ...]} (the tree is not compared: a moved structure also makes the rebuild full)."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
     last = RefreshRun.objects.filter(finished_at__isnull=False).first()
-    if full or everything or last is None:
-        targets = _full_targets(today, first_build=everything or last is None)
-    else:
-        targets = _dirty_targets(last.started_at - SAFETY_MARGIN, today)
+    first_build = everything or last is None
+    plan = _plan(now, last, full=full or first_build, first_build=first_build)
     return {
-        table: sorted((kind, start) for kind, starts in by_kind.items() for start in starts)
-        for table, by_kind in targets.items()
+        "cases": [("day", day) for day in plan.case_days],
+        **{
+            table: sorted((kind, start) for kind, starts in by_kind.items() for start in starts)
+            for table, by_kind in plan.signals.items()
+        },
     }
+
+
+def _plan(now, last, *, full: bool, first_build: bool) -> _Plan:
+    today = timezone.localdate(now)
+    if full:
+        horizon = _horizons(today)["cases"]
+        first = _source_first_day(today) if first_build else max(horizon, _source_first_day(today))
+        return _Plan(
+            case_days=list(days(first, today)),
+            full=True,
+            signals=_full_targets(today, first_build=first_build),
+        )
+    since = last.started_at - SAFETY_MARGIN
+    return _Plan(
+        case_days=_changed_case_days(since, today), full=False, signals=_dirty_targets(since, today)
+    )
+
+
+def _execute(plan: _Plan, today: dt.date) -> int:
+    rows = 0
+    with connection.cursor() as cursor:
+        if plan.case_days:
+            first_kept = DayCount.objects.order_by("day").values_list("day", flat=True).first()
+            ensure_calendar(
+                min(plan.case_days[0], first_kept or today), max(plan.case_days[-1], today)
+            )
+        if plan.full:
+            if plan.case_days:
+                rows += case_sums.recount_days(
+                    cursor, plan.case_days[0], plan.case_days[-1] + dt.timedelta(days=1)
+                )
+            rows += case_sums.sum_rollups(cursor)
+        elif plan.case_days:
+            rows += case_sums.apply_day_changes(cursor, plan.case_days)
+    return rows + _rebuild_targets(plan.signals)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,20 +214,14 @@ def ensure_calendar(first: dt.date, last: dt.date) -> None:
 
 # table name -> {kind -> set of period starts}
 Targets = dict[str, dict[str, set[dt.date]]]
-CASE_TABLES = ("casecount", "decisiondelay")
-TABLES = (*CASE_TABLES, "feedbackcount", "searchgapcount")
+SIGNAL_TABLES = ("feedbackcount", "searchgapcount")
 
 
 def _horizons(today: dt.date) -> dict[str, dt.date]:
     cases = today - dt.timedelta(days=settings.CASE_RETENTION_DAYS)
     searches = today - dt.timedelta(days=settings.ADVICE_SEARCH_LOG_RETENTION_DAYS)
     # Votes are never purged: their periods are never frozen.
-    return {
-        "casecount": cases,
-        "decisiondelay": cases,
-        "feedbackcount": dt.date.min,
-        "searchgapcount": searches,
-    }
+    return {"cases": cases, "feedbackcount": dt.date.min, "searchgapcount": searches}
 
 
 def _source_first_day(today: dt.date) -> dt.date:
@@ -210,51 +248,51 @@ def _source_first_day(today: dt.date) -> dt.date:
 
 def _full_targets(today: dt.date, *, first_build: bool) -> Targets:
     first = _source_first_day(today)
+    horizons = _horizons(today)
     return {
         table: {
             kind: {
                 start
                 for start in starts_between(kind, first, today)
-                if first_build or start >= horizon  # frozen before the horizon
+                if first_build or start >= horizons[table]  # frozen before the horizon
             }
             for kind in KINDS
         }
-        for table, horizon in _horizons(today).items()
+        for table in SIGNAL_TABLES
     }
 
 
-def _dirty_targets(since: dt.datetime, today: dt.date) -> Targets:
+def _changed_case_days(since: dt.datetime, today: dt.date) -> list[dt.date]:
+    """Submission and decision days (local) of the cases changed since `since`, from the
+    retention horizon on."""
     changed = Case.objects.filter(updated_at__gte=since)
-    case_days = set(
-        changed.annotate(day=TruncDate("submitted_at")).values_list("day", flat=True).distinct()
-    )
-    case_days |= set(
+    found = set(changed.annotate(day=TruncDate("submitted_at")).values_list("day", flat=True))
+    found |= set(
         changed.filter(decided_at__isnull=False)
         .annotate(day=TruncDate("decided_at"))
         .values_list("day", flat=True)
-        .distinct()
     )
+    horizon = _horizons(today)["cases"]
+    return sorted(day for day in found if day >= horizon)
+
+
+def _dirty_targets(since: dt.datetime, today: dt.date) -> Targets:
     since_day = timezone.localdate(since)
-    vote_days = set(
-        Feedback.objects.filter(created_on__gte=since_day)
-        .values_list("created_on", flat=True)
-        .distinct()
-    )
-    search_days = set(
-        ZeroResultSearch.objects.filter(searched_on__gte=since_day)
-        .values_list("searched_on", flat=True)
-        .distinct()
-    )
     sources = {
-        "casecount": case_days,
-        "decisiondelay": case_days,
-        "feedbackcount": vote_days,
-        "searchgapcount": search_days,
+        "feedbackcount": set(
+            Feedback.objects.filter(created_on__gte=since_day)
+            .values_list("created_on", flat=True)
+            .distinct()
+        ),
+        "searchgapcount": set(
+            ZeroResultSearch.objects.filter(searched_on__gte=since_day)
+            .values_list("searched_on", flat=True)
+            .distinct()
+        ),
     }
     horizons = _horizons(today)
-    targets: Targets = {}
-    for table, changed_days in sources.items():
-        targets[table] = {
+    return {
+        table: {
             kind: {
                 start
                 for start in (period_start(kind, day) for day in changed_days)
@@ -262,7 +300,8 @@ def _dirty_targets(since: dt.datetime, today: dt.date) -> Targets:
             }
             for kind in KINDS
         }
-    return targets
+        for table, changed_days in sources.items()
+    }
 
 
 def _by_kind(targets: Targets) -> dict[str, dict[str, set[dt.date]]]:
@@ -301,90 +340,12 @@ def _clear_aggregates() -> None:
     """Empty every aggregate table (a rebuild of everything starts from nothing: periods whose
     sources are all gone must not keep their old counts)."""
     if connection.vendor == "postgresql":
-        tables = ", ".join(model._meta.db_table for model in _MODELS.values())
+        tables = ", ".join(model._meta.db_table for model in _ALL_AGGREGATES)
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {tables}")
     else:
-        for model in _MODELS.values():
+        for model in _ALL_AGGREGATES:
             model.objects.all().delete()
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _local_day(column: str) -> str:
-    """SQL for the local calendar day of a timestamp column (time zone from the settings)."""
-    zoneinfo.ZoneInfo(settings.TIME_ZONE)  # a real zone name, safe to write as a literal
-    sql, params = connection.ops.datetime_cast_date_sql(column, (), settings.TIME_ZONE)
-    return sql % tuple(_literal(str(param)) for param in params)
-
-
-def _days_between(first: str, last: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"({last} - {first})"
-    return f"CAST(julianday({last}) - julianday({first}) AS INTEGER)"
-
-
-def _bounds(first_start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return (
-        dt.datetime.combine(first_start, dt.time.min, tzinfo=zone),
-        dt.datetime.combine(end, dt.time.min, tzinfo=zone),
-    )
-
-
-def _case_count_sql() -> str:
-    submitted, decided = _local_day("c.submitted_at"), _local_day("c.decided_at")
-    return f"""
-    INSERT INTO observatory_casecount
-        (scope_id, period, start, procedure_id, entry_id,
-         received, decided, granted, waived, waived_amount)
-    SELECT l.scope_id, p.period, p.start, d.procedure_id, d.entry_id,
-           SUM(d.received), SUM(d.decided), SUM(d.granted), SUM(d.waived), SUM(d.waived_amount)
-    FROM (
-        SELECT {submitted} AS day, c.structure_id, c.procedure_id, c.entry_id,
-               COUNT(*) AS received, 0 AS decided, 0 AS granted, 0 AS waived,
-               0 AS waived_amount
-        FROM cases_case c
-        WHERE c.submitted_at >= %s AND c.submitted_at < %s
-        GROUP BY 1, 2, 3, 4
-        UNION ALL
-        SELECT {decided} AS day, c.structure_id, c.procedure_id, c.entry_id,
-               0, COUNT(*),
-               SUM(CASE WHEN x.outcome = 'granted' THEN 1 ELSE 0 END),
-               SUM(CASE WHEN x.outcome = 'granted' AND x.sanction_amount_eur > 0
-                        THEN 1 ELSE 0 END),
-               SUM(CASE WHEN x.outcome = 'granted' AND x.sanction_amount_eur > 0
-                        THEN x.sanction_amount_eur ELSE 0 END)
-        FROM cases_case c JOIN cases_decision x ON x.case_id = c.id
-        WHERE c.decided_at >= %s AND c.decided_at < %s
-        GROUP BY 1, 2, 3, 4
-    ) d
-    JOIN observatory_periodday p ON p.day = d.day AND p.period = %s
-    JOIN observatory_scopelink l ON l.structure_id = d.structure_id
-    WHERE p.start >= %s AND p.start <= %s
-    GROUP BY l.scope_id, p.period, p.start, d.procedure_id, d.entry_id
-    """  # noqa: S608 (no user input: the day expressions come from the settings)
-
-
-def _decision_delay_sql() -> str:
-    submitted, decided = _local_day("c.submitted_at"), _local_day("c.decided_at")
-    return f"""
-    INSERT INTO observatory_decisiondelay (scope_id, period, start, days, decisions)
-    SELECT l.scope_id, p.period, p.start, d.days, SUM(d.n)
-    FROM (
-        SELECT {decided} AS day, c.structure_id, {_days_between(submitted, decided)} AS days,
-               COUNT(*) AS n
-        FROM cases_case c
-        WHERE c.decided_at >= %s AND c.decided_at < %s
-        GROUP BY 1, 2, 3
-    ) d
-    JOIN observatory_periodday p ON p.day = d.day AND p.period = %s
-    JOIN observatory_scopelink l ON l.structure_id = d.structure_id
-    WHERE p.start >= %s AND p.start <= %s
-    GROUP BY l.scope_id, p.period, p.start, d.days
-    """  # noqa: S608 (no user input: the day expressions come from the settings)
 
 
 _FEEDBACK_SQL = """
@@ -416,23 +377,18 @@ _SEARCH_GAP_SQL = """
     GROUP BY z.scope_id, p.period, p.start, z.life_event, z.query
 """
 
-_MODELS = {
-    "casecount": CaseCount,
-    "decisiondelay": DecisionDelay,
-    "feedbackcount": FeedbackCount,
-    "searchgapcount": SearchGapCount,
-}
+_MODELS = {"feedbackcount": FeedbackCount, "searchgapcount": SearchGapCount}
+_ALL_AGGREGATES = (DayCount, DayDelay, CaseCount, DecisionDelay, FeedbackCount, SearchGapCount)
 
 
 def _rebuild_targets(targets: Targets) -> int:
+    """Recount whole periods of the vote and search tables."""
     every_start = [
         start for by_kind in targets.values() for starts in by_kind.values() for start in starts
     ]
     if not every_start:
         return 0
-    # A quarter is at most 92 days long.
-    ensure_calendar(min(every_start), max(every_start) + dt.timedelta(days=92))
-    case_count_sql, decision_delay_sql = _case_count_sql(), _decision_delay_sql()
+    ensure_calendar(min(every_start), max(every_start) + dt.timedelta(days=31))
     rows = 0
     with connection.cursor() as cursor:
         for table, by_kind in targets.items():
@@ -442,12 +398,7 @@ def _rebuild_targets(targets: Targets) -> int:
                     end = next_start(kind, last)
                     # No relation points at the aggregates: Django deletes them in one query.
                     model.objects.filter(period=kind, start__gte=first, start__lte=last).delete()
-                    low, high = _bounds(first, end)
-                    if table == "casecount":
-                        cursor.execute(case_count_sql, [low, high, low, high, kind, first, last])
-                    elif table == "decisiondelay":
-                        cursor.execute(decision_delay_sql, [low, high, kind, first, last])
-                    elif table == "feedbackcount":
+                    if table == "feedbackcount":
                         cursor.execute(_FEEDBACK_SQL, [kind, first, end, first, last])
                     else:
                         cursor.execute(_SEARCH_GAP_SQL, [first, end, first, end, kind, first, last])

@@ -22,7 +22,7 @@ from bonnefoi.observatory.models import (
     RefreshRun,
     SearchGapCount,
 )
-from bonnefoi.observatory.periods import next_start, period_start, starts_between
+from bonnefoi.observatory.periods import MONTH, QUARTER, next_start, period_start, starts_between
 from bonnefoi.structures.models import Structure
 
 MEASURES = ("received", "decided", "granted", "waived")
@@ -86,19 +86,30 @@ class RankedError:
 
 
 def scope_q(scope: Structure | None) -> Q:
+    """Rows of `scope` in `CaseCount` and `DecisionDelay` (through their indexed key)."""
+    return Q(scope_key=0 if scope is None else scope.pk)
+
+
+def search_scope_q(scope: Structure | None) -> Q:
     return Q(scope__isnull=True) if scope is None else Q(scope=scope)
 
 
+def stored_span(span: Range) -> dict:
+    """Lookups of the stored rows covering the range: weeks and months are stored; a quarter
+    is read as its three months."""
+    if span.period == QUARTER:
+        return {"period": MONTH, "start__gte": span.first, "start__lt": span.end}
+    return {"period": span.period, "start__gte": span.first, "start__lte": span.last}
+
+
 def case_counts(scope: Structure | None, span: Range, filters: Filters = Filters()) -> QuerySet:
-    rows = CaseCount.objects.filter(
-        scope_q(scope), period=span.period, start__gte=span.first, start__lte=span.last
-    )
+    rows = CaseCount.objects.filter(scope_q(scope), **stored_span(span))
     if filters.procedure is not None:
         rows = rows.filter(procedure=filters.procedure)
     if filters.entry is not None:
-        rows = rows.filter(entry=filters.entry)
+        rows = rows.filter(entry_key=filters.entry.pk)
     if filters.life_event_entries is not None:
-        rows = rows.filter(entry__in=filters.life_event_entries)
+        rows = rows.filter(entry_key__in=filters.life_event_entries)
     return rows
 
 
@@ -147,8 +158,20 @@ def trend(
         )
     )
     for row in rows:
-        by_start[row["start"]] = _totals(row)
+        start = period_start(span.period, row["start"])  # a month folds into its quarter
+        by_start[start] = _add(by_start[start], _totals(row))
     return sorted(by_start.items())
+
+
+def _add(one: Totals, other: Totals) -> Totals:
+    return Totals(
+        received=one.received + other.received,
+        tagged=one.tagged + other.tagged,
+        decided=one.decided + other.decided,
+        granted=one.granted + other.granted,
+        waived=one.waived + other.waived,
+        waived_amount=one.waived_amount + other.waived_amount,
+    )
 
 
 def error_ranking(
@@ -195,12 +218,7 @@ def error_ranking(
 def feedback_signals(entry_ids: Iterable[int], span: Range) -> dict[int, tuple[int, int]]:
     """{entry id: (useful votes, not useful votes)} over the range."""
     rows = (
-        FeedbackCount.objects.filter(
-            entry__in=list(entry_ids),
-            period=span.period,
-            start__gte=span.first,
-            start__lte=span.last,
-        )
+        FeedbackCount.objects.filter(entry__in=list(entry_ids), **stored_span(span))
         .values("entry")
         .annotate(u=Sum("useful"), n=Sum("not_useful"))
     )
@@ -234,7 +252,7 @@ def structure_breakdown(
     ).order_by("name")
     children = list(children)
     rows = CaseCount.objects.filter(
-        scope__in=children, period=span.period, start__gte=span.first, start__lte=span.last
+        scope_key__in=[child.pk for child in children], **stored_span(span)
     )
     if filters.procedure is not None:
         rows = rows.filter(procedure=filters.procedure)
@@ -243,8 +261,8 @@ def structure_breakdown(
     if filters.life_event_entries is not None:
         rows = rows.filter(entry__in=filters.life_event_entries)
     sums = {
-        row["scope"]: row
-        for row in rows.values("scope").annotate(
+        row["scope_key"]: row
+        for row in rows.values("scope_key").annotate(
             r=Sum("received"),
             t=Sum("received", filter=Q(entry__isnull=False)),
             d=Sum("decided"),
@@ -269,9 +287,7 @@ def median_delay(scope: Structure | None, span: Range) -> Delay:
     """Median number of calendar days from submission to decision, over the decisions of the
     range (the lower median when the count is even: a whole number of days)."""
     rows = (
-        DecisionDelay.objects.filter(
-            scope_q(scope), period=span.period, start__gte=span.first, start__lte=span.last
-        )
+        DecisionDelay.objects.filter(scope_q(scope), **stored_span(span))
         .values("days")
         .annotate(n=Sum("decisions"))
         .order_by("days")
@@ -296,9 +312,7 @@ def median_of(histogram: list[tuple[int, int]]) -> int | None:
 
 def search_gaps(scope: Structure | None, span: Range, *, limit: int = 10) -> tuple[int, list[dict]]:
     """(number of searches without result, the most frequent queries with their count)."""
-    rows = SearchGapCount.objects.filter(
-        scope_q(scope), period=span.period, start__gte=span.first, start__lte=span.last
-    )
+    rows = SearchGapCount.objects.filter(search_scope_q(scope), **stored_span(span))
     total = rows.aggregate(n=Sum("searches"))["n"] or 0
     top = list(
         rows.values("query")

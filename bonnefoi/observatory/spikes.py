@@ -102,9 +102,9 @@ def _weekly_counts(first: dt.date, last: dt.date) -> dict[int, dict[dt.date, int
     """{entry id: {week start: national cases}} for the weeks first..last."""
     rows = (
         CaseCount.objects.filter(
-            scope__isnull=True,
+            scope_key=0,  # the country
             period=Period.WEEK,
-            entry__isnull=False,
+            entry_key__gt=0,
             start__gte=first,
             start__lte=last,
         )
@@ -121,7 +121,7 @@ def _first_weeks(entry_ids) -> dict[int, dt.date]:
     """{entry id: first week the entry was used as a tag (nationally)}."""
     rows = (
         CaseCount.objects.filter(
-            scope__isnull=True, period=Period.WEEK, entry__in=list(entry_ids), received__gt=0
+            scope_key=0, period=Period.WEEK, entry_key__in=list(entry_ids), received__gt=0
         )
         .values("entry")
         .annotate(first=Min("start"))

@@ -2,13 +2,14 @@
 SQLite and PostgreSQL alike."""
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
 
 from bonnefoi.advice.models import Feedback, ZeroResultSearch
-from bonnefoi.cases.models import Case, Outcome
+from bonnefoi.cases.models import Case, Decision, Outcome
 from bonnefoi.observatory import refresh
 from bonnefoi.observatory.models import (
     CaseCount,
@@ -22,7 +23,7 @@ from bonnefoi.observatory.selectors import Range, median_delay, totals
 from bonnefoi.structures import services as structure_services
 from tests.advice.factories import EntryFactory, ProcedureFactory
 from tests.observatory.factories import case_row, local
-from tests.structures.factories import StructureFactory
+from tests.structures.factories import AgentFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,12 @@ def tree():
 
 
 def received(scope, period, start, **filters):
+    """Cases received in one stored period (a quarter: its three months)."""
+    if period == "quarter":
+        return sum(
+            received(scope, "month", dt.date(start.year, start.month + i, 1), **filters)
+            for i in range(3)
+        )
     rows = CaseCount.objects.filter(scope=scope, period=period, start=start, **filters)
     return rows.aggregate(n=Sum("received"))["n"] or 0
 
@@ -144,7 +151,10 @@ def test_median_delay_is_exact_from_the_day_histogram(tree):
     refresh.rebuild(now=NOW)
 
     histogram = dict(
-        DecisionDelay.objects.filter(scope=gard, period="quarter").values_list("days", "decisions")
+        DecisionDelay.objects.filter(scope=gard, period="month")
+        .values("days")
+        .annotate(n=Sum("decisions"))
+        .values_list("days", "n")
     )
     assert histogram == {3: 1, 5: 2, 10: 1, 30: 1}
     delay = median_delay(None, Range("quarter", dt.date(2026, 1, 1), dt.date(2026, 1, 1)))
@@ -178,8 +188,8 @@ def test_votes_and_zero_result_searches_are_counted_per_period(tree):
 
 
 def test_incremental_rebuild_recounts_only_the_periods_of_changed_cases(tree):
-    """After a first rebuild, tagging an old case and adding a new one recounts their periods
-    (week, month, quarter of each day) and leaves the others as they were."""
+    """After a first rebuild, tagging an old case and adding a new one recounts their two days
+    only, and the rollups take the difference: the tag moves one case between two rows."""
     _network, gard, _moselle, _service = tree
     procedure, entry = ProcedureFactory(), EntryFactory()
     old = case_row(structure=gard, procedure=procedure, submitted=local(dt.date(2025, 11, 12)))
@@ -191,11 +201,7 @@ def test_incremental_rebuild_recounts_only_the_periods_of_changed_cases(tree):
     result = refresh.rebuild(now=local(dt.date(2026, 3, 2), 12))
 
     assert result.kind == "incremental"
-    assert result.periods == {
-        "week": [dt.date(2025, 11, 10), dt.date(2026, 3, 2)],
-        "month": [dt.date(2025, 11, 1), dt.date(2026, 3, 1)],
-        "quarter": [dt.date(2025, 10, 1), dt.date(2026, 1, 1)],
-    }
+    assert result.case_days == [dt.date(2025, 11, 12), dt.date(2026, 3, 2)]
     assert received(gard, "month", dt.date(2025, 11, 1), entry=entry) == 1
     assert received(gard, "month", dt.date(2026, 3, 1)) == 1
     assert received(gard, "month", dt.date(2026, 1, 1)) == 1
@@ -203,7 +209,7 @@ def test_incremental_rebuild_recounts_only_the_periods_of_changed_cases(tree):
 
 
 def test_incremental_rebuild_with_nothing_changed_rewrites_nothing(tree):
-    """A rebuild right after another, with no change, recounts no period."""
+    """A rebuild right after another, with no change, recounts no day and no period."""
     _network, gard, _moselle, _service = tree
     case_row(structure=gard, procedure=ProcedureFactory(), submitted=local(dt.date(2026, 1, 7)))
     refresh.rebuild(now=local(dt.date(2026, 3, 1), 12))
@@ -251,6 +257,92 @@ def test_planned_lists_the_periods_without_writing(tree):
     _network, gard, _moselle, _service = tree
     case_row(structure=gard, procedure=ProcedureFactory(), submitted=local(dt.date(2026, 3, 10)))
     plan = refresh.planned(now=NOW)
-    assert ("month", dt.date(2026, 3, 1)) in plan["casecount"]
+    assert ("day", dt.date(2026, 3, 10)) in plan["cases"]
     assert not CaseCount.objects.exists()
     assert not RefreshRun.objects.exists()
+
+
+def _snapshot():
+    """Every non-zero rollup row, keyed (scope, period, start, ...), as comparable tuples."""
+    counts = {
+        (row.scope_key, row.period, row.start, row.procedure_id, row.entry_key): (
+            row.received,
+            row.decided,
+            row.granted,
+            row.waived,
+            Decimal(row.waived_amount).quantize(Decimal("0.01")),
+        )
+        for row in CaseCount.objects.all()
+        if (row.received, row.decided, row.granted, row.waived) != (0, 0, 0, 0)
+    }
+    delays = {
+        (row.scope_key, row.period, row.start, row.days): row.decisions
+        for row in DecisionDelay.objects.all()
+        if row.decisions
+    }
+    return counts, delays
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_incremental_rebuilds_give_the_same_figures_as_a_full_one(tree, seed):
+    """Whatever happens to the cases between two rebuilds (new cases, late tags, decisions,
+    redirections), adding each changed day's difference gives exactly the rollups a rebuild
+    from nothing gives."""
+    rng = random.Random(seed)
+    _, gard, moselle, service = tree
+    procedures = [ProcedureFactory(), ProcedureFactory()]
+    entries = [EntryFactory(), EntryFactory(), None]
+    structures = [gard, moselle, service]
+    start = dt.date(2026, 1, 1)
+    cases = [
+        case_row(
+            structure=rng.choice(structures),
+            procedure=rng.choice(procedures),
+            entry=rng.choice(entries),
+            submitted=local(start + dt.timedelta(days=rng.randrange(60)), rng.randrange(24)),
+        )
+        for _ in range(40)
+    ]
+    refresh.rebuild(now=local(dt.date(2026, 3, 5), 12))
+
+    for step in range(3):
+        now = local(dt.date(2026, 3, 6 + step), 12)
+        touched = local(dt.date(2026, 3, 6 + step), 9)
+        for case in rng.sample(cases, 8):
+            change = rng.choice(["tag", "move", "decide"])
+            if change == "tag":
+                Case.objects.filter(pk=case.pk).update(
+                    entry=rng.choice(entries), updated_at=touched
+                )
+            elif change == "move":
+                Case.objects.filter(pk=case.pk).update(
+                    structure=rng.choice(structures), updated_at=touched
+                )
+            elif not Case.objects.filter(pk=case.pk, decided_at__isnull=False).exists():
+                case.refresh_from_db()
+                Decision.objects.create(
+                    case=case,
+                    agent=AgentFactory(structure=case.structure),
+                    outcome=rng.choice([Outcome.GRANTED, Outcome.NOT_APPLICABLE]),
+                    situation={},
+                    engine={},
+                    follows_engine=True,
+                    motivation="Motivation.",
+                    sanction_amount_eur=rng.choice([None, Decimal("80.00")]),
+                )
+                Case.objects.filter(pk=case.pk).update(
+                    decided_at=local(dt.date(2026, 3, 6 + step), 8), updated_at=touched
+                )
+        cases.append(
+            case_row(
+                structure=rng.choice(structures),
+                procedure=rng.choice(procedures),
+                entry=rng.choice(entries),
+                submitted=local(dt.date(2026, 3, 6 + step), 10),
+            )
+        )
+        assert refresh.rebuild(now=now).kind == "incremental"
+
+    incremental = _snapshot()
+    refresh.rebuild(everything=True, now=local(dt.date(2026, 3, 9), 12))
+    assert incremental == _snapshot()

@@ -1,0 +1,243 @@
+"""The case side of the rebuild, in SQL run by the database (PostgreSQL or SQLite alike).
+
+Two steps, the same whether everything or one day is recounted:
+
+1. **Day tables** (`DayCount`, `DayDelay`): cases grouped per local day, structure, procedure
+   and frequent error — the submission day for ``received``, the decision day for the rest.
+2. **Rollups** (`CaseCount`, `DecisionDelay`): day rows joined with `PeriodDay` (day → week and
+   month) and `ScopeLink` (structure → every scope it counts in), then summed.
+
+A full rebuild recounts the day tables from the horizon on and sums the rollups again from all
+day rows. An incremental rebuild recounts only the changed days and *adds the difference*
+(new day rows minus old ones) to the rollups with ``INSERT … ON CONFLICT DO UPDATE``: a late tag
+on a case of last spring moves one case between two rows instead of rewriting a whole quarter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import connection
+
+_MEASURES = ("received", "decided", "granted", "waived", "waived_amount")
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _local_day(column: str) -> str:
+    """SQL for the local calendar day of a timestamp column (time zone from the settings)."""
+    zoneinfo.ZoneInfo(settings.TIME_ZONE)  # a real zone name, safe to write as a literal
+    sql, params = connection.ops.datetime_cast_date_sql(column, (), settings.TIME_ZONE)
+    return sql % tuple(_literal(str(param)) for param in params)
+
+
+def _days_between(first: str, last: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({last} - {first})"
+    return f"CAST(julianday({last}) - julianday({first}) AS INTEGER)"
+
+
+def bounds(first: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Aware datetimes at local midnight of `first` and of `end` (exclusive)."""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return (
+        dt.datetime.combine(first, dt.time.min, tzinfo=zone),
+        dt.datetime.combine(end, dt.time.min, tzinfo=zone),
+    )
+
+
+def _in(days: Sequence[dt.date]) -> str:
+    return "(" + ", ".join(["%s"] * len(days)) + ")"
+
+
+# --- Day rows straight from the cases -------------------------------------------------------
+
+
+def _day_counts_from_cases(days: Sequence[dt.date] | None) -> str:
+    """SELECT of day rows (day, structure_id, procedure_id, entry_key, measures...) for the
+    cases submitted or decided in [%s, %s) (twice), optionally only on `days`."""
+    submitted, decided = _local_day("c.submitted_at"), _local_day("c.decided_at")
+    only = f"WHERE u.day IN {_in(days)}" if days else ""
+    return f"""
+    SELECT u.day, u.structure_id, u.procedure_id, u.entry_key,
+           SUM(u.received) AS received, SUM(u.decided) AS decided, SUM(u.granted) AS granted,
+           SUM(u.waived) AS waived, SUM(u.waived_amount) AS waived_amount
+    FROM (
+        SELECT {submitted} AS day, c.structure_id, c.procedure_id,
+               COALESCE(c.entry_id, 0) AS entry_key,
+               COUNT(*) AS received, 0 AS decided, 0 AS granted, 0 AS waived,
+               0 AS waived_amount
+        FROM cases_case c
+        WHERE c.submitted_at >= %s AND c.submitted_at < %s
+        GROUP BY 1, 2, 3, 4
+        UNION ALL
+        SELECT {decided} AS day, c.structure_id, c.procedure_id,
+               COALESCE(c.entry_id, 0) AS entry_key,
+               0, COUNT(*),
+               SUM(CASE WHEN x.outcome = 'granted' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN x.outcome = 'granted' AND x.sanction_amount_eur > 0
+                        THEN 1 ELSE 0 END),
+               SUM(CASE WHEN x.outcome = 'granted' AND x.sanction_amount_eur > 0
+                        THEN x.sanction_amount_eur ELSE 0 END)
+        FROM cases_case c JOIN cases_decision x ON x.case_id = c.id
+        WHERE c.decided_at >= %s AND c.decided_at < %s
+        GROUP BY 1, 2, 3, 4
+    ) u
+    {only}
+    GROUP BY u.day, u.structure_id, u.procedure_id, u.entry_key
+    """  # noqa: S608 (no user input: day expressions from the settings, placeholders only)
+
+
+def _day_delays_from_cases(days: Sequence[dt.date] | None) -> str:
+    """SELECT of (day, structure_id, days, decisions) for the decisions in [%s, %s)."""
+    submitted, decided = _local_day("c.submitted_at"), _local_day("c.decided_at")
+    only = f"WHERE u.day IN {_in(days)}" if days else ""
+    return f"""
+    SELECT u.day, u.structure_id, u.days, COUNT(*) AS decisions
+    FROM (
+        SELECT {decided} AS day, c.structure_id, {_days_between(submitted, decided)} AS days
+        FROM cases_case c
+        WHERE c.decided_at >= %s AND c.decided_at < %s
+    ) u
+    {only}
+    GROUP BY u.day, u.structure_id, u.days
+    """  # noqa: S608 (no user input: day expressions from the settings, placeholders only)
+
+
+def _case_params(first: dt.date, end: dt.date, days: Sequence[dt.date] | None) -> list:
+    low, high = bounds(first, end)
+    return [low, high, low, high, *(days or [])]
+
+
+def _delay_params(first: dt.date, end: dt.date, days: Sequence[dt.date] | None) -> list:
+    low, high = bounds(first, end)
+    return [low, high, *(days or [])]
+
+
+# --- Full rebuild ---------------------------------------------------------------------------
+
+_COUNT_COLUMNS = "day, structure_id, procedure_id, entry_key, " + ", ".join(_MEASURES)
+
+
+def recount_days(cursor, first: dt.date, end: dt.date) -> int:
+    """Recount the day tables for every day in [first, end)."""
+    cursor.execute("DELETE FROM observatory_daycount WHERE day >= %s AND day < %s", [first, end])
+    cursor.execute("DELETE FROM observatory_daydelay WHERE day >= %s AND day < %s", [first, end])
+    cursor.execute(
+        f"INSERT INTO observatory_daycount ({_COUNT_COLUMNS}) {_day_counts_from_cases(None)}",
+        _case_params(first, end, None),
+    )
+    rows = max(cursor.rowcount, 0)
+    cursor.execute(
+        "INSERT INTO observatory_daydelay (day, structure_id, days, decisions) "
+        + _day_delays_from_cases(None),
+        _delay_params(first, end, None),
+    )
+    return rows + max(cursor.rowcount, 0)
+
+
+_ROLLUP_COUNTS = f"""
+    INSERT INTO observatory_casecount
+        (scope_id, scope_key, period, start, procedure_id, entry_id, entry_key,
+         {", ".join(_MEASURES)})
+    SELECT l.scope_id, COALESCE(l.scope_id, 0), p.period, p.start, d.procedure_id,
+           NULLIF(d.entry_key, 0), d.entry_key,
+           {", ".join(f"SUM(d.{m})" for m in _MEASURES)}
+    FROM {{source}} d
+    JOIN observatory_periodday p ON p.day = d.day
+    JOIN observatory_scopelink l ON l.structure_id = d.structure_id
+    WHERE 1 = 1
+    GROUP BY l.scope_id, p.period, p.start, d.procedure_id, d.entry_key
+"""  # noqa: S608 (table names only)
+
+_ROLLUP_DELAYS = """
+    INSERT INTO observatory_decisiondelay (scope_id, scope_key, period, start, days, decisions)
+    SELECT l.scope_id, COALESCE(l.scope_id, 0), p.period, p.start, d.days, SUM(d.decisions)
+    FROM {source} d
+    JOIN observatory_periodday p ON p.day = d.day
+    JOIN observatory_scopelink l ON l.structure_id = d.structure_id
+    WHERE 1 = 1
+    GROUP BY l.scope_id, p.period, p.start, d.days
+"""
+
+
+def sum_rollups(cursor) -> int:
+    """Empty the rollups and sum them again from every day row."""
+    if connection.vendor == "postgresql":
+        cursor.execute("TRUNCATE observatory_casecount, observatory_decisiondelay")
+    else:
+        cursor.execute("DELETE FROM observatory_casecount")
+        cursor.execute("DELETE FROM observatory_decisiondelay")
+    cursor.execute(_ROLLUP_COUNTS.format(source="observatory_daycount"))
+    rows = max(cursor.rowcount, 0)
+    cursor.execute(_ROLLUP_DELAYS.format(source="observatory_daydelay"))
+    return rows + max(cursor.rowcount, 0)
+
+
+# --- Incremental: add each changed day's difference -----------------------------------------
+
+
+def apply_day_changes(cursor, days: Sequence[dt.date]) -> int:
+    """Recount `days` in the day tables and add (new − old) to the rollups."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    first, end = days[0], days[-1] + dt.timedelta(days=1)
+    negated = ", ".join(f"-{m}" for m in _MEASURES)
+    count_delta = f"""(
+        SELECT z.day, z.structure_id, z.procedure_id, z.entry_key,
+               {", ".join(f"SUM(z.{m}) AS {m}" for m in _MEASURES)}
+        FROM (
+            {_day_counts_from_cases(days)}
+            UNION ALL
+            SELECT day, structure_id, procedure_id, entry_key, {negated}
+            FROM observatory_daycount WHERE day IN {_in(days)}
+        ) z
+        GROUP BY z.day, z.structure_id, z.procedure_id, z.entry_key
+    )"""  # noqa: S608 (no user input)
+    updates = ", ".join(f"{m} = observatory_casecount.{m} + excluded.{m}" for m in _MEASURES)
+    cursor.execute(
+        _ROLLUP_COUNTS.format(source=count_delta)
+        + " HAVING "
+        + " OR ".join(f"SUM(d.{m}) <> 0" for m in _MEASURES)
+        + " ON CONFLICT (scope_key, period, start, procedure_id, entry_key)"
+        + f" DO UPDATE SET {updates}",
+        [*_case_params(first, end, days), *days],
+    )
+    rows = max(cursor.rowcount, 0)
+    delay_delta = f"""(
+        SELECT z.day, z.structure_id, z.days, SUM(z.decisions) AS decisions
+        FROM (
+            {_day_delays_from_cases(days)}
+            UNION ALL
+            SELECT day, structure_id, days, -decisions
+            FROM observatory_daydelay WHERE day IN {_in(days)}
+        ) z
+        GROUP BY z.day, z.structure_id, z.days
+    )"""  # noqa: S608 (no user input)
+    cursor.execute(
+        _ROLLUP_DELAYS.format(source=delay_delta)
+        + " HAVING SUM(d.decisions) <> 0"
+        + " ON CONFLICT (scope_key, period, start, days)"
+        + " DO UPDATE SET decisions = observatory_decisiondelay.decisions + excluded.decisions",
+        [*_delay_params(first, end, days), *days],
+    )
+    rows += max(cursor.rowcount, 0)
+    # The day tables now take the new counts.
+    for table in ("observatory_daycount", "observatory_daydelay"):
+        cursor.execute(f"DELETE FROM {table} WHERE day IN {_in(days)}", days)  # noqa: S608
+    cursor.execute(
+        f"INSERT INTO observatory_daycount ({_COUNT_COLUMNS}) {_day_counts_from_cases(days)}",
+        _case_params(first, end, days),
+    )
+    cursor.execute(
+        "INSERT INTO observatory_daydelay (day, structure_id, days, decisions) "
+        + _day_delays_from_cases(days),
+        _delay_params(first, end, days),
+    )
+    return rows
