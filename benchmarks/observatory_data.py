@@ -317,7 +317,7 @@ INSERT INTO cases_case (
     identifier_hmac, entry_id, other_error_label, submitted_at, decided_at, closed_at)
 SELECT b.n, b.submitted_at, COALESCE(b.closed_at, b.decided_at, b.submitted_at),
        'BB-' || lpad(b.n::text, 11, '0'), md5(b.n::text), b.structure_id, b.procedure_id,
-       lpad((1000 + b.n * 7919 %% 94000)::text, 5, '0'),
+       lpad((1000 + b.n::bigint * 7919 %% 94000)::text, 5, '0'),
        CASE WHEN b.closed_at IS NOT NULL THEN 'closed'
             WHEN b.decided_at IS NOT NULL THEN 'decided'
             WHEN b.rc < 0.6 THEN 'in_review'

@@ -55,14 +55,38 @@ def _in(days: Sequence[dt.date]) -> str:
     return "(" + ", ".join(["%s"] * len(days)) + ")"
 
 
+Runs = list[tuple[dt.date, dt.date]]  # [(first day, day after the last), ...]
+
+
+def runs_of(days: Sequence[dt.date]) -> Runs:
+    """Consecutive days grouped into half-open ranges."""
+    runs: list[list[dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] == day:
+            runs[-1][1] = day + dt.timedelta(days=1)
+        else:
+            runs.append([day, day + dt.timedelta(days=1)])
+    return [(first, end) for first, end in runs]
+
+
+def _within(column: str, runs: Runs) -> str:
+    """`column` in any of the runs (each an indexed range scan)."""
+    return "(" + " OR ".join(f"({column} >= %s AND {column} < %s)" for _ in runs) + ")"
+
+
+def _run_params(runs: Runs) -> list:
+    # Adapted as Django does for a DateTimeField (SQLite compares UTC text, not aware values).
+    adapt = connection.ops.adapt_datetimefield_value
+    return [adapt(bound) for first, end in runs for bound in bounds(first, end)]
+
+
 # --- Day rows straight from the cases -------------------------------------------------------
 
 
-def _day_counts_from_cases(days: Sequence[dt.date] | None) -> str:
+def _day_counts_from_cases(runs: Runs) -> str:
     """SELECT of day rows (day, structure_id, procedure_id, entry_key, measures...) for the
-    cases submitted or decided in [%s, %s) (twice), optionally only on `days`."""
+    cases submitted or decided on the days of `runs` (parameters: `_case_params`)."""
     submitted, decided = _local_day("c.submitted_at"), _local_day("c.decided_at")
-    only = f"WHERE u.day IN {_in(days)}" if days else ""
     return f"""
     SELECT u.day, u.structure_id, u.procedure_id, u.entry_key,
            SUM(u.received) AS received, SUM(u.decided) AS decided, SUM(u.granted) AS granted,
@@ -73,7 +97,7 @@ def _day_counts_from_cases(days: Sequence[dt.date] | None) -> str:
                COUNT(*) AS received, 0 AS decided, 0 AS granted, 0 AS waived,
                0 AS waived_amount
         FROM cases_case c
-        WHERE c.submitted_at >= %s AND c.submitted_at < %s
+        WHERE {_within("c.submitted_at", runs)}
         GROUP BY 1, 2, 3, 4
         UNION ALL
         SELECT {decided} AS day, c.structure_id, c.procedure_id,
@@ -85,38 +109,30 @@ def _day_counts_from_cases(days: Sequence[dt.date] | None) -> str:
                SUM(CASE WHEN x.outcome = 'granted' AND x.sanction_amount_eur > 0
                         THEN x.sanction_amount_eur ELSE 0 END)
         FROM cases_case c JOIN cases_decision x ON x.case_id = c.id
-        WHERE c.decided_at >= %s AND c.decided_at < %s
+        WHERE {_within("c.decided_at", runs)}
         GROUP BY 1, 2, 3, 4
     ) u
-    {only}
     GROUP BY u.day, u.structure_id, u.procedure_id, u.entry_key
     """  # noqa: S608 (no user input: day expressions from the settings, placeholders only)
 
 
-def _day_delays_from_cases(days: Sequence[dt.date] | None) -> str:
-    """SELECT of (day, structure_id, days, decisions) for the decisions in [%s, %s)."""
+def _day_delays_from_cases(runs: Runs) -> str:
+    """SELECT of (day, structure_id, days, decisions) for the decisions on the days of `runs`
+    (parameters: `_run_params`)."""
     submitted, decided = _local_day("c.submitted_at"), _local_day("c.decided_at")
-    only = f"WHERE u.day IN {_in(days)}" if days else ""
     return f"""
     SELECT u.day, u.structure_id, u.days, COUNT(*) AS decisions
     FROM (
         SELECT {decided} AS day, c.structure_id, {_days_between(submitted, decided)} AS days
         FROM cases_case c
-        WHERE c.decided_at >= %s AND c.decided_at < %s
+        WHERE {_within("c.decided_at", runs)}
     ) u
-    {only}
     GROUP BY u.day, u.structure_id, u.days
     """  # noqa: S608 (no user input: day expressions from the settings, placeholders only)
 
 
-def _case_params(first: dt.date, end: dt.date, days: Sequence[dt.date] | None) -> list:
-    low, high = bounds(first, end)
-    return [low, high, low, high, *(days or [])]
-
-
-def _delay_params(first: dt.date, end: dt.date, days: Sequence[dt.date] | None) -> list:
-    low, high = bounds(first, end)
-    return [low, high, *(days or [])]
+def _case_params(runs: Runs) -> list:
+    return [*_run_params(runs), *_run_params(runs)]
 
 
 # --- Full rebuild ---------------------------------------------------------------------------
@@ -128,15 +144,16 @@ def recount_days(cursor, first: dt.date, end: dt.date) -> int:
     """Recount the day tables for every day in [first, end)."""
     cursor.execute("DELETE FROM observatory_daycount WHERE day >= %s AND day < %s", [first, end])
     cursor.execute("DELETE FROM observatory_daydelay WHERE day >= %s AND day < %s", [first, end])
+    runs = [(first, end)]
     cursor.execute(
-        f"INSERT INTO observatory_daycount ({_COUNT_COLUMNS}) {_day_counts_from_cases(None)}",
-        _case_params(first, end, None),
+        f"INSERT INTO observatory_daycount ({_COUNT_COLUMNS}) {_day_counts_from_cases(runs)}",
+        _case_params(runs),
     )
     rows = max(cursor.rowcount, 0)
     cursor.execute(
         "INSERT INTO observatory_daydelay (day, structure_id, days, decisions) "
-        + _day_delays_from_cases(None),
-        _delay_params(first, end, None),
+        + _day_delays_from_cases(runs),
+        _run_params(runs),
     )
     return rows + max(cursor.rowcount, 0)
 
@@ -166,17 +183,38 @@ _ROLLUP_DELAYS = """
 """
 
 
+_TOTAL_MEASURES = ("received", "tagged", "decided", "granted", "waived", "waived_amount")
+_ROLLUP_TOTALS = f"""
+    INSERT INTO observatory_scopetotal
+        (scope_id, scope_key, period, start, {", ".join(_TOTAL_MEASURES)})
+    SELECT l.scope_id, COALESCE(l.scope_id, 0), p.period, p.start,
+           SUM(d.received), SUM(CASE WHEN d.entry_key <> 0 THEN d.received ELSE 0 END),
+           SUM(d.decided), SUM(d.granted), SUM(d.waived), SUM(d.waived_amount)
+    FROM {{source}} d
+    JOIN observatory_periodday p ON p.day = d.day
+    JOIN observatory_scopelink l ON l.structure_id = d.structure_id
+    WHERE 1 = 1
+    GROUP BY l.scope_id, p.period, p.start
+"""  # noqa: S608 (table names only)
+ROLLUP_TABLES = ("observatory_casecount", "observatory_scopetotal", "observatory_decisiondelay")
+
+
 def sum_rollups(cursor) -> int:
     """Empty the rollups and sum them again from every day row."""
     if connection.vendor == "postgresql":
-        cursor.execute("TRUNCATE observatory_casecount, observatory_decisiondelay")
+        cursor.execute(f"TRUNCATE {', '.join(ROLLUP_TABLES)}")
     else:
-        cursor.execute("DELETE FROM observatory_casecount")
-        cursor.execute("DELETE FROM observatory_decisiondelay")
-    cursor.execute(_ROLLUP_COUNTS.format(source="observatory_daycount"))
-    rows = max(cursor.rowcount, 0)
-    cursor.execute(_ROLLUP_DELAYS.format(source="observatory_daydelay"))
-    return rows + max(cursor.rowcount, 0)
+        for table in ROLLUP_TABLES:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+    rows = 0
+    for template, source in (
+        (_ROLLUP_COUNTS, "observatory_daycount"),
+        (_ROLLUP_TOTALS, "observatory_daycount"),
+        (_ROLLUP_DELAYS, "observatory_daydelay"),
+    ):
+        cursor.execute(template.format(source=source))
+        rows += max(cursor.rowcount, 0)
+    return rows
 
 
 # --- Incremental: add each changed day's difference -----------------------------------------
@@ -187,33 +225,43 @@ def apply_day_changes(cursor, days: Sequence[dt.date]) -> int:
     days = sorted(set(days))
     if not days:
         return 0
-    first, end = days[0], days[-1] + dt.timedelta(days=1)
+    runs = runs_of(days)
     negated = ", ".join(f"-{m}" for m in _MEASURES)
     count_delta = f"""(
         SELECT z.day, z.structure_id, z.procedure_id, z.entry_key,
                {", ".join(f"SUM(z.{m}) AS {m}" for m in _MEASURES)}
         FROM (
-            {_day_counts_from_cases(days)}
+            {_day_counts_from_cases(runs)}
             UNION ALL
             SELECT day, structure_id, procedure_id, entry_key, {negated}
             FROM observatory_daycount WHERE day IN {_in(days)}
         ) z
         GROUP BY z.day, z.structure_id, z.procedure_id, z.entry_key
     )"""  # noqa: S608 (no user input)
-    updates = ", ".join(f"{m} = observatory_casecount.{m} + excluded.{m}" for m in _MEASURES)
+    count_params = [*_case_params(runs), *days]
+    rows = 0
+    counts = ", ".join(f"{m} = observatory_casecount.{m} + excluded.{m}" for m in _MEASURES)
     cursor.execute(
         _ROLLUP_COUNTS.format(source=count_delta)
         + " HAVING "
         + " OR ".join(f"SUM(d.{m}) <> 0" for m in _MEASURES)
-        + " ON CONFLICT (scope_key, period, start, procedure_id, entry_key)"
-        + f" DO UPDATE SET {updates}",
-        [*_case_params(first, end, days), *days],
+        + f" ON CONFLICT (scope_key, period, start, procedure_id, entry_key) DO UPDATE SET {counts}",
+        count_params,
     )
-    rows = max(cursor.rowcount, 0)
+    rows += max(cursor.rowcount, 0)
+    totals = ", ".join(f"{m} = observatory_scopetotal.{m} + excluded.{m}" for m in _TOTAL_MEASURES)
+    cursor.execute(
+        _ROLLUP_TOTALS.format(source=count_delta)
+        + " HAVING "
+        + " OR ".join(f"SUM(d.{m}) <> 0" for m in _MEASURES)
+        + f" ON CONFLICT (scope_key, period, start) DO UPDATE SET {totals}",
+        count_params,
+    )
+    rows += max(cursor.rowcount, 0)
     delay_delta = f"""(
         SELECT z.day, z.structure_id, z.days, SUM(z.decisions) AS decisions
         FROM (
-            {_day_delays_from_cases(days)}
+            {_day_delays_from_cases(runs)}
             UNION ALL
             SELECT day, structure_id, days, -decisions
             FROM observatory_daydelay WHERE day IN {_in(days)}
@@ -225,19 +273,19 @@ def apply_day_changes(cursor, days: Sequence[dt.date]) -> int:
         + " HAVING SUM(d.decisions) <> 0"
         + " ON CONFLICT (scope_key, period, start, days)"
         + " DO UPDATE SET decisions = observatory_decisiondelay.decisions + excluded.decisions",
-        [*_delay_params(first, end, days), *days],
+        [*_run_params(runs), *days],
     )
     rows += max(cursor.rowcount, 0)
     # The day tables now take the new counts.
     for table in ("observatory_daycount", "observatory_daydelay"):
         cursor.execute(f"DELETE FROM {table} WHERE day IN {_in(days)}", days)  # noqa: S608
     cursor.execute(
-        f"INSERT INTO observatory_daycount ({_COUNT_COLUMNS}) {_day_counts_from_cases(days)}",
-        _case_params(first, end, days),
+        f"INSERT INTO observatory_daycount ({_COUNT_COLUMNS}) {_day_counts_from_cases(runs)}",
+        _case_params(runs),
     )
     cursor.execute(
         "INSERT INTO observatory_daydelay (day, structure_id, days, decisions) "
-        + _day_delays_from_cases(days),
-        _delay_params(first, end, days),
+        + _day_delays_from_cases(runs),
+        _run_params(runs),
     )
     return rows

@@ -198,6 +198,40 @@ class CaseCount(models.Model):
         return f"{self.scope_id or 'national'} {self.period} {self.start}"
 
 
+class ScopeTotal(models.Model):
+    """`CaseCount` summed over procedures and frequent errors: what a dashboard without a
+    procedure, life-event or error filter reads (trend, totals, per-structure breakdown)."""
+
+    scope = models.ForeignKey(
+        "structures.Structure",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    scope_key = models.PositiveIntegerField()  # 0: the country
+    period = models.CharField(max_length=8, choices=Period.choices)
+    start = models.DateField()
+    # Plain integers: see CaseCount.
+    received = models.IntegerField(default=0)
+    tagged = models.IntegerField(default=0)
+    decided = models.IntegerField(default=0)
+    granted = models.IntegerField(default=0)
+    waived = models.IntegerField(default=0)
+    waived_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope_key", "period", "start"], name="observatory_scopetotal_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope_key} {self.period} {self.start}"
+
+
 class DecisionDelay(models.Model):
     """How many decisions of one scope and period came `days` days after the submission (in
     calendar days, local time): enough to give an exact median for any scope and period."""

@@ -47,6 +47,7 @@ from bonnefoi.observatory.models import (
     RefreshKind,
     RefreshRun,
     ScopeLink,
+    ScopeTotal,
     SearchGapCount,
 )
 from bonnefoi.observatory.periods import MONTH, WEEK, days, next_start, period_start, starts_between
@@ -378,7 +379,15 @@ _SEARCH_GAP_SQL = """
 """
 
 _MODELS = {"feedbackcount": FeedbackCount, "searchgapcount": SearchGapCount}
-_ALL_AGGREGATES = (DayCount, DayDelay, CaseCount, DecisionDelay, FeedbackCount, SearchGapCount)
+_ALL_AGGREGATES = (
+    DayCount,
+    DayDelay,
+    CaseCount,
+    ScopeTotal,
+    DecisionDelay,
+    FeedbackCount,
+    SearchGapCount,
+)
 
 
 def _rebuild_targets(targets: Targets) -> int:

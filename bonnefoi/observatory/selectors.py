@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 
 from bonnefoi.advice.models import Entry, Procedure
 from bonnefoi.observatory.models import (
@@ -20,6 +20,7 @@ from bonnefoi.observatory.models import (
     DecisionDelay,
     FeedbackCount,
     RefreshRun,
+    ScopeTotal,
     SearchGapCount,
 )
 from bonnefoi.observatory.periods import MONTH, QUARTER, next_start, period_start, starts_between
@@ -103,7 +104,10 @@ def stored_span(span: Range) -> dict:
 
 
 def case_counts(scope: Structure | None, span: Range, filters: Filters = Filters()) -> QuerySet:
-    rows = CaseCount.objects.filter(scope_q(scope), **stored_span(span))
+    return _narrowed(CaseCount.objects.filter(scope_q(scope), **stored_span(span)), filters)
+
+
+def _narrowed(rows: QuerySet, filters: Filters) -> QuerySet:
     if filters.procedure is not None:
         rows = rows.filter(procedure=filters.procedure)
     if filters.entry is not None:
@@ -118,16 +122,37 @@ def life_event_entries(life_event) -> frozenset[int]:
 
 
 def totals(scope: Structure | None, span: Range, filters: Filters = Filters()) -> Totals:
-    rows = case_counts(scope, span, filters)
-    sums = rows.aggregate(
-        r=Sum("received"),
-        t=Sum("received", filter=Q(entry__isnull=False)),
-        d=Sum("decided"),
-        g=Sum("granted"),
-        w=Sum("waived"),
-        a=Sum("waived_amount"),
-    )
-    return _totals(sums)
+    return _totals(_sums(scope_totals(scope, span, filters)).aggregate(**_SUMS))
+
+
+def scope_totals(
+    scope: Structure | None, span: Range, filters: Filters = Filters(), *, where: Q | None = None
+) -> QuerySet:
+    """The rows to sum: `ScopeTotal` when nothing narrows the cases, else `CaseCount`
+    (`where` replaces the scope condition)."""
+    where = scope_q(scope) if where is None else where
+    if filters == Filters():
+        return ScopeTotal.objects.filter(where, **stored_span(span))
+    return _narrowed(CaseCount.objects.filter(where, **stored_span(span)), filters)
+
+
+_SUMS = {
+    "r": Sum("received"),
+    "t": Sum("tagged"),
+    "d": Sum("decided"),
+    "g": Sum("granted"),
+    "w": Sum("waived"),
+    "a": Sum("waived_amount"),
+}
+
+
+def _sums(rows: QuerySet) -> QuerySet:
+    """`ScopeTotal` rows as they are; `CaseCount` rows with a `tagged` column computed."""
+    if rows.model is CaseCount:
+        return rows.annotate(
+            tagged=Case(When(entry_key__gt=0, then=F("received")), default=Value(0))
+        )
+    return rows
 
 
 def _totals(sums: dict) -> Totals:
@@ -146,17 +171,7 @@ def trend(
 ) -> list[tuple[dt.date, Totals]]:
     """One `Totals` per period of the range, zeros included, oldest first."""
     by_start = {start: Totals() for start in span.starts}
-    rows = (
-        case_counts(scope, span, filters)
-        .values("start")
-        .annotate(
-            r=Sum("received"),
-            t=Sum("received", filter=Q(entry__isnull=False)),
-            d=Sum("decided"),
-            g=Sum("granted"),
-            w=Sum("waived"),
-        )
-    )
+    rows = _sums(scope_totals(scope, span, filters)).values("start").annotate(**_SUMS)
     for row in rows:
         start = period_start(span.period, row["start"])  # a month folds into its quarter
         by_start[start] = _add(by_start[start], _totals(row))
@@ -251,25 +266,8 @@ def structure_breakdown(
         else Structure.objects.filter(parent=scope)
     ).order_by("name")
     children = list(children)
-    rows = CaseCount.objects.filter(
-        scope_key__in=[child.pk for child in children], **stored_span(span)
-    )
-    if filters.procedure is not None:
-        rows = rows.filter(procedure=filters.procedure)
-    if filters.entry is not None:
-        rows = rows.filter(entry=filters.entry)
-    if filters.life_event_entries is not None:
-        rows = rows.filter(entry__in=filters.life_event_entries)
-    sums = {
-        row["scope_key"]: row
-        for row in rows.values("scope_key").annotate(
-            r=Sum("received"),
-            t=Sum("received", filter=Q(entry__isnull=False)),
-            d=Sum("decided"),
-            g=Sum("granted"),
-            w=Sum("waived"),
-        )
-    }
+    rows = scope_totals(None, span, filters, where=Q(scope_key__in=[c.pk for c in children]))
+    sums = {row["scope_key"]: row for row in _sums(rows).values("scope_key").annotate(**_SUMS)}
     out = []
     for child in children:
         row = sums.get(child.pk)
