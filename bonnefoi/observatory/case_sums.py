@@ -207,38 +207,64 @@ def sum_rollups(cursor) -> int:
         for table in ROLLUP_TABLES:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
     rows = 0
-    for template, source in (
-        (_ROLLUP_COUNTS, "observatory_daycount"),
-        (_ROLLUP_TOTALS, "observatory_daycount"),
-        (_ROLLUP_DELAYS, "observatory_daydelay"),
+    for sql in (
+        _ROLLUP_COUNTS.format(source="observatory_daycount"),
+        _TOTALS_FROM_COUNTS,
+        _ROLLUP_DELAYS.format(source="observatory_daydelay"),
     ):
-        cursor.execute(template.format(source=source))
+        cursor.execute(sql)
         rows += max(cursor.rowcount, 0)
     return rows
+
+
+# Totals of a full rebuild: summed from the (already grouped) rollup rather than the day rows.
+_TOTALS_FROM_COUNTS = f"""
+    INSERT INTO observatory_scopetotal
+        (scope_id, scope_key, period, start, {", ".join(_TOTAL_MEASURES)})
+    SELECT scope_id, scope_key, period, start,
+           SUM(received), SUM(CASE WHEN entry_key <> 0 THEN received ELSE 0 END),
+           SUM(decided), SUM(granted), SUM(waived), SUM(waived_amount)
+    FROM observatory_casecount
+    GROUP BY scope_id, scope_key, period, start
+"""  # noqa: S608 (table names only)
 
 
 # --- Incremental: add each changed day's difference -----------------------------------------
 
 
+_NEW_COUNTS, _NEW_DELAYS = "observatory_new_daycount", "observatory_new_daydelay"
+
+
+def _temporary(cursor, name: str, select: str, params: list) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"CREATE TEMP TABLE {name} AS {select}", params)
+
+
 def apply_day_changes(cursor, days: Sequence[dt.date]) -> int:
-    """Recount `days` in the day tables and add (new − old) to the rollups."""
+    """Recount `days` in the day tables and add (new − old) to the rollups.
+
+    The new day rows are computed once (temporary tables); only the day rows that changed
+    (non-zero difference) are spread over the scopes and periods, so a day of activity costs
+    what changed that day, not the size of the days it touched."""
     days = sorted(set(days))
     if not days:
         return 0
     runs = runs_of(days)
+    _temporary(cursor, _NEW_COUNTS, _day_counts_from_cases(runs), _case_params(runs))
+    _temporary(cursor, _NEW_DELAYS, _day_delays_from_cases(runs), _run_params(runs))
     negated = ", ".join(f"-{m}" for m in _MEASURES)
     count_delta = f"""(
         SELECT z.day, z.structure_id, z.procedure_id, z.entry_key,
                {", ".join(f"SUM(z.{m}) AS {m}" for m in _MEASURES)}
         FROM (
-            {_day_counts_from_cases(runs)}
+            SELECT {_COUNT_COLUMNS} FROM {_NEW_COUNTS}
             UNION ALL
             SELECT day, structure_id, procedure_id, entry_key, {negated}
             FROM observatory_daycount WHERE day IN {_in(days)}
         ) z
         GROUP BY z.day, z.structure_id, z.procedure_id, z.entry_key
+        HAVING {" OR ".join(f"SUM(z.{m}) <> 0" for m in _MEASURES)}
     )"""  # noqa: S608 (no user input)
-    count_params = [*_case_params(runs), *days]
     rows = 0
     counts = ", ".join(f"{m} = observatory_casecount.{m} + excluded.{m}" for m in _MEASURES)
     cursor.execute(
@@ -246,7 +272,7 @@ def apply_day_changes(cursor, days: Sequence[dt.date]) -> int:
         + " HAVING "
         + " OR ".join(f"SUM(d.{m}) <> 0" for m in _MEASURES)
         + f" ON CONFLICT (scope_key, period, start, procedure_id, entry_key) DO UPDATE SET {counts}",
-        count_params,
+        days,
     )
     rows += max(cursor.rowcount, 0)
     totals = ", ".join(f"{m} = observatory_scopetotal.{m} + excluded.{m}" for m in _TOTAL_MEASURES)
@@ -255,37 +281,35 @@ def apply_day_changes(cursor, days: Sequence[dt.date]) -> int:
         + " HAVING "
         + " OR ".join(f"SUM(d.{m}) <> 0" for m in _MEASURES)
         + f" ON CONFLICT (scope_key, period, start) DO UPDATE SET {totals}",
-        count_params,
+        days,
     )
     rows += max(cursor.rowcount, 0)
     delay_delta = f"""(
         SELECT z.day, z.structure_id, z.days, SUM(z.decisions) AS decisions
         FROM (
-            {_day_delays_from_cases(runs)}
+            SELECT day, structure_id, days, decisions FROM {_NEW_DELAYS}
             UNION ALL
             SELECT day, structure_id, days, -decisions
             FROM observatory_daydelay WHERE day IN {_in(days)}
         ) z
         GROUP BY z.day, z.structure_id, z.days
+        HAVING SUM(z.decisions) <> 0
     )"""  # noqa: S608 (no user input)
     cursor.execute(
         _ROLLUP_DELAYS.format(source=delay_delta)
         + " HAVING SUM(d.decisions) <> 0"
         + " ON CONFLICT (scope_key, period, start, days)"
         + " DO UPDATE SET decisions = observatory_decisiondelay.decisions + excluded.decisions",
-        [*_run_params(runs), *days],
+        days,
     )
     rows += max(cursor.rowcount, 0)
     # The day tables now take the new counts.
     for table in ("observatory_daycount", "observatory_daydelay"):
         cursor.execute(f"DELETE FROM {table} WHERE day IN {_in(days)}", days)  # noqa: S608
-    cursor.execute(
-        f"INSERT INTO observatory_daycount ({_COUNT_COLUMNS}) {_day_counts_from_cases(runs)}",
-        _case_params(runs),
-    )
-    cursor.execute(
-        "INSERT INTO observatory_daydelay (day, structure_id, days, decisions) "
-        + _day_delays_from_cases(runs),
-        _run_params(runs),
-    )
+    copy_counts = f"INSERT INTO observatory_daycount ({_COUNT_COLUMNS}) SELECT {_COUNT_COLUMNS} FROM {_NEW_COUNTS}"  # noqa: E501, S608
+    copy_delays = f"INSERT INTO observatory_daydelay (day, structure_id, days, decisions) SELECT day, structure_id, days, decisions FROM {_NEW_DELAYS}"  # noqa: E501, S608
+    cursor.execute(copy_counts)
+    cursor.execute(copy_delays)
+    for name in (_NEW_COUNTS, _NEW_DELAYS):
+        cursor.execute(f"DROP TABLE {name}")
     return rows

@@ -3,16 +3,17 @@ administrations do about them.
 
 Two kinds of tables live here:
 
-* **Aggregates** (`CaseCount`, `DecisionDelay`, `FeedbackCount`, `SearchGapCount`): derived
-  data rebuilt by ``bonnefoi.observatory.refresh`` from the cases, the advice feedback and the
-  search log, which the observatory only reads. They have no foreign-key constraint in the
-  database (millions of rows are rewritten at once); Django still deletes them with their
-  structure, procedure or entry. Each row is one *scope* (a structure with its
-  whole subtree, or the whole country when ``scope`` is null) × one calendar period (week,
-  month, quarter, in local time), so a dashboard reads a handful of rows however many cases
-  exist. `ScopeLink` (structure → each of its ancestors, itself and the country) and
-  `PeriodDay` (day → the week, month and quarter containing it) are the two small lookup tables
-  the rebuild joins with.
+* **Aggregates**: day tables (`DayCount`, `DayDelay`) and rollups (`CaseCount`, `ScopeTotal`,
+  `DecisionDelay`, `FeedbackCount`, `SearchGapCount`), derived data rebuilt by
+  ``bonnefoi.observatory.refresh`` from the cases, the advice feedback and the search log,
+  which the observatory only reads. They have no foreign-key constraint in the database
+  (millions of rows are rewritten at once); Django still deletes them with their structure,
+  procedure or entry. Each rollup row is one *scope* (a structure with its whole subtree, or
+  the whole country when ``scope`` is null) × one calendar period (ISO week or month, in local
+  time; a quarter is read as three months), so a dashboard reads a handful of rows however
+  many cases exist. `ScopeLink` (structure → each of its ancestors, itself and the country) and
+  `PeriodDay` (day → the week and month containing it) are the two small lookup tables the
+  rebuild joins with.
 * **Work of the quality managers**: spike alerts, action plans and their actions, the filing
   volumes an administration declares for its procedures, and the published snapshot of the
   public indicators (every count already checked against the statistical secret).

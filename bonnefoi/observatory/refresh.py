@@ -333,8 +333,9 @@ def _lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-            # The grouping sorts of a full rebuild spill to disk with the default 4 MB.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
+            # The groupings of a full rebuild spill to disk with the default 4 MB (this
+            # transaction only; one rebuild at a time, behind the lock).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
 
 
 def _clear_aggregates() -> None:
