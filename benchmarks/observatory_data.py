@@ -539,8 +539,10 @@ def day_of_activity(world, rng, day: dt.date) -> dict:
               ON a.structure_id = CAST(NULLIF(split_part(s.path, '/', 2), '') AS integer)
             """
         )
+    # A late tag, as the services record it: the case and a "tagged" event in its history.
     tagged = execute(
         """
+        WITH t AS (
         UPDATE cases_case c SET entry_id = (
                    SELECT ep.entry_id FROM advice_entry_procedures ep
                    WHERE ep.procedure_id = c.procedure_id ORDER BY random() LIMIT 1),
@@ -549,6 +551,9 @@ def day_of_activity(world, rng, day: dt.date) -> dict:
             SELECT id FROM cases_case
             WHERE entry_id IS NULL AND submitted_at >= %(since)s AND submitted_at < %(until)s
             ORDER BY random() LIMIT %(k)s)
+        RETURNING c.id)
+        INSERT INTO cases_caseevent (case_id, at, kind, by_person, body, data)
+        SELECT t.id, %(stamp)s, 'tagged', false, '', '{}'::jsonb FROM t
         """,
         {
             "stamp": stamp,

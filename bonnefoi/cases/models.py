@@ -196,6 +196,8 @@ class CaseEvent(models.Model):
     class Meta:
         verbose_name = "événement d'un dossier"
         ordering = ["at", "pk"]
+        # The observatory finds the cases re-tagged or moved since its last rebuild.
+        indexes = [models.Index(fields=["kind", "at"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.case_id})"

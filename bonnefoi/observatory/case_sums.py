@@ -13,6 +13,8 @@ day rows. An incremental rebuild recounts only the changed days and *adds the di
 on a case of last spring moves one case between two rows instead of rewriting a whole quarter.
 """
 
+# ruff: noqa: S608  (SQL built from table names, column names and placeholders only; no input)
+
 from __future__ import annotations
 
 import datetime as dt
@@ -113,7 +115,7 @@ def _day_counts_from_cases(runs: Runs) -> str:
         GROUP BY 1, 2, 3, 4
     ) u
     GROUP BY u.day, u.structure_id, u.procedure_id, u.entry_key
-    """  # noqa: S608 (no user input: day expressions from the settings, placeholders only)
+    """
 
 
 def _day_delays_from_cases(runs: Runs) -> str:
@@ -128,7 +130,7 @@ def _day_delays_from_cases(runs: Runs) -> str:
         WHERE {_within("c.decided_at", runs)}
     ) u
     GROUP BY u.day, u.structure_id, u.days
-    """  # noqa: S608 (no user input: day expressions from the settings, placeholders only)
+    """
 
 
 def _case_params(runs: Runs) -> list:
@@ -170,7 +172,7 @@ _ROLLUP_COUNTS = f"""
     JOIN observatory_scopelink l ON l.structure_id = d.structure_id
     WHERE 1 = 1
     GROUP BY l.scope_id, p.period, p.start, d.procedure_id, d.entry_key
-"""  # noqa: S608 (table names only)
+"""
 
 _ROLLUP_DELAYS = """
     INSERT INTO observatory_decisiondelay (scope_id, scope_key, period, start, days, decisions)
@@ -195,7 +197,7 @@ _ROLLUP_TOTALS = f"""
     JOIN observatory_scopelink l ON l.structure_id = d.structure_id
     WHERE 1 = 1
     GROUP BY l.scope_id, p.period, p.start
-"""  # noqa: S608 (table names only)
+"""
 ROLLUP_TABLES = ("observatory_casecount", "observatory_scopetotal", "observatory_decisiondelay")
 
 
@@ -205,7 +207,7 @@ def sum_rollups(cursor) -> int:
         cursor.execute(f"TRUNCATE {', '.join(ROLLUP_TABLES)}")
     else:
         for table in ROLLUP_TABLES:
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {table}")
     rows = 0
     for sql in (
         _ROLLUP_COUNTS.format(source="observatory_daycount"),
@@ -226,13 +228,15 @@ _TOTALS_FROM_COUNTS = f"""
            SUM(decided), SUM(granted), SUM(waived), SUM(waived_amount)
     FROM observatory_casecount
     GROUP BY scope_id, scope_key, period, start
-"""  # noqa: S608 (table names only)
+"""
 
 
 # --- Incremental: add each changed day's difference -----------------------------------------
 
 
-_NEW_COUNTS, _NEW_DELAYS = "observatory_new_daycount", "observatory_new_daydelay"
+_COUNT_DELTA, _DELAY_DELTA = "observatory_delta_daycount", "observatory_delta_daydelay"
+_COUNT_KEY = "day, structure_id, procedure_id, entry_key"
+_DELAY_KEY = "day, structure_id, days"
 
 
 def _temporary(cursor, name: str, select: str, params: list) -> None:
@@ -241,75 +245,72 @@ def _temporary(cursor, name: str, select: str, params: list) -> None:
 
 
 def apply_day_changes(cursor, days: Sequence[dt.date]) -> int:
-    """Recount `days` in the day tables and add (new − old) to the rollups.
+    """Recount `days` and add (new − old) to the day tables and the rollups.
 
-    The new day rows are computed once (temporary tables); only the day rows that changed
-    (non-zero difference) are spread over the scopes and periods, so a day of activity costs
-    what changed that day, not the size of the days it touched."""
+    The difference is computed once, in a temporary table holding only the day rows that
+    changed; it is then added to the day tables and spread over the scopes and periods. A day
+    of activity costs what changed that day, not the size of the days it touched."""
     days = sorted(set(days))
     if not days:
         return 0
     runs = runs_of(days)
-    _temporary(cursor, _NEW_COUNTS, _day_counts_from_cases(runs), _case_params(runs))
-    _temporary(cursor, _NEW_DELAYS, _day_delays_from_cases(runs), _run_params(runs))
     negated = ", ".join(f"-{m}" for m in _MEASURES)
-    count_delta = f"""(
-        SELECT z.day, z.structure_id, z.procedure_id, z.entry_key,
-               {", ".join(f"SUM(z.{m}) AS {m}" for m in _MEASURES)}
+    _temporary(
+        cursor,
+        _COUNT_DELTA,
+        f"""SELECT {_COUNT_KEY}, {", ".join(f"SUM({m}) AS {m}" for m in _MEASURES)}
         FROM (
-            SELECT {_COUNT_COLUMNS} FROM {_NEW_COUNTS}
+            {_day_counts_from_cases(runs)}
             UNION ALL
-            SELECT day, structure_id, procedure_id, entry_key, {negated}
+            SELECT {_COUNT_KEY}, {negated}
             FROM observatory_daycount WHERE day IN {_in(days)}
         ) z
-        GROUP BY z.day, z.structure_id, z.procedure_id, z.entry_key
-        HAVING {" OR ".join(f"SUM(z.{m}) <> 0" for m in _MEASURES)}
-    )"""  # noqa: S608 (no user input)
-    rows = 0
-    counts = ", ".join(f"{m} = observatory_casecount.{m} + excluded.{m}" for m in _MEASURES)
-    cursor.execute(
-        _ROLLUP_COUNTS.format(source=count_delta)
-        + " HAVING "
-        + " OR ".join(f"SUM(d.{m}) <> 0" for m in _MEASURES)
-        + f" ON CONFLICT (scope_key, period, start, procedure_id, entry_key) DO UPDATE SET {counts}",
-        days,
+        GROUP BY {_COUNT_KEY}
+        HAVING {" OR ".join(f"SUM({m}) <> 0" for m in _MEASURES)}""",
+        [*_case_params(runs), *days],
     )
-    rows += max(cursor.rowcount, 0)
-    totals = ", ".join(f"{m} = observatory_scopetotal.{m} + excluded.{m}" for m in _TOTAL_MEASURES)
-    cursor.execute(
-        _ROLLUP_TOTALS.format(source=count_delta)
-        + " HAVING "
-        + " OR ".join(f"SUM(d.{m}) <> 0" for m in _MEASURES)
-        + f" ON CONFLICT (scope_key, period, start) DO UPDATE SET {totals}",
-        days,
-    )
-    rows += max(cursor.rowcount, 0)
-    delay_delta = f"""(
-        SELECT z.day, z.structure_id, z.days, SUM(z.decisions) AS decisions
+    _temporary(
+        cursor,
+        _DELAY_DELTA,
+        f"""SELECT {_DELAY_KEY}, SUM(decisions) AS decisions
         FROM (
-            SELECT day, structure_id, days, decisions FROM {_NEW_DELAYS}
+            {_day_delays_from_cases(runs)}
             UNION ALL
-            SELECT day, structure_id, days, -decisions
+            SELECT {_DELAY_KEY}, -decisions
             FROM observatory_daydelay WHERE day IN {_in(days)}
         ) z
-        GROUP BY z.day, z.structure_id, z.days
-        HAVING SUM(z.decisions) <> 0
-    )"""  # noqa: S608 (no user input)
-    cursor.execute(
-        _ROLLUP_DELAYS.format(source=delay_delta)
-        + " HAVING SUM(d.decisions) <> 0"
-        + " ON CONFLICT (scope_key, period, start, days)"
-        + " DO UPDATE SET decisions = observatory_decisiondelay.decisions + excluded.decisions",
-        days,
+        GROUP BY {_DELAY_KEY}
+        HAVING SUM(decisions) <> 0""",
+        [*_run_params(runs), *days],
     )
-    rows += max(cursor.rowcount, 0)
-    # The day tables now take the new counts.
-    for table in ("observatory_daycount", "observatory_daydelay"):
-        cursor.execute(f"DELETE FROM {table} WHERE day IN {_in(days)}", days)  # noqa: S608
-    copy_counts = f"INSERT INTO observatory_daycount ({_COUNT_COLUMNS}) SELECT {_COUNT_COLUMNS} FROM {_NEW_COUNTS}"  # noqa: E501, S608
-    copy_delays = f"INSERT INTO observatory_daydelay (day, structure_id, days, decisions) SELECT day, structure_id, days, decisions FROM {_NEW_DELAYS}"  # noqa: E501, S608
-    cursor.execute(copy_counts)
-    cursor.execute(copy_delays)
-    for name in (_NEW_COUNTS, _NEW_DELAYS):
+    rows = 0
+    nonzero = " OR ".join(f"SUM(d.{m}) <> 0" for m in _MEASURES)
+    counts = ", ".join(f"{m} = observatory_casecount.{m} + excluded.{m}" for m in _MEASURES)
+    totals = ", ".join(f"{m} = observatory_scopetotal.{m} + excluded.{m}" for m in _TOTAL_MEASURES)
+    day_counts = ", ".join(f"{m} = observatory_daycount.{m} + excluded.{m}" for m in _MEASURES)
+    for sql in (
+        _ROLLUP_COUNTS.format(source=_COUNT_DELTA)
+        + f" HAVING {nonzero} ON CONFLICT (scope_key, period, start, procedure_id, entry_key)"
+        + f" DO UPDATE SET {counts}",
+        _ROLLUP_TOTALS.format(source=_COUNT_DELTA)
+        + f" HAVING {nonzero} ON CONFLICT (scope_key, period, start) DO UPDATE SET {totals}",
+        _ROLLUP_DELAYS.format(source=_DELAY_DELTA)
+        + " HAVING SUM(d.decisions) <> 0 ON CONFLICT (scope_key, period, start, days)"
+        + " DO UPDATE SET decisions = observatory_decisiondelay.decisions + excluded.decisions",
+        # The day tables take the same differences; rows that fall to zero go.
+        f"INSERT INTO observatory_daycount ({_COUNT_COLUMNS}) SELECT {_COUNT_COLUMNS}"
+        f" FROM {_COUNT_DELTA} WHERE 1 = 1 ON CONFLICT ({_COUNT_KEY}) DO UPDATE SET {day_counts}",
+        f"INSERT INTO observatory_daydelay ({_DELAY_KEY}, decisions) SELECT {_DELAY_KEY},"
+        f" decisions FROM {_DELAY_DELTA} WHERE 1 = 1 ON CONFLICT ({_DELAY_KEY})"
+        " DO UPDATE SET decisions = observatory_daydelay.decisions + excluded.decisions",
+    ):
+        cursor.execute(sql)
+        rows += max(cursor.rowcount, 0)
+    zero = " AND ".join(f"{m} = 0" for m in _MEASURES)
+    cursor.execute(f"DELETE FROM observatory_daycount WHERE day IN {_in(days)} AND {zero}", days)
+    cursor.execute(
+        f"DELETE FROM observatory_daydelay WHERE day IN {_in(days)} AND decisions = 0", days
+    )
+    for name in (_COUNT_DELTA, _DELAY_DELTA):
         cursor.execute(f"DROP TABLE {name}")
     return rows

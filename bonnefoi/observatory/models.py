@@ -86,6 +86,7 @@ class DayCount(models.Model):
     adds to the rollups the difference between a day's new and old counts, and so that the
     counts of purged cases survive (days before the retention horizon are never recounted)."""
 
+    pk = models.CompositePrimaryKey("day", "structure", "procedure", "entry_key")
     day = models.DateField()
     structure = models.ForeignKey(
         "structures.Structure",
@@ -102,14 +103,12 @@ class DayCount(models.Model):
         db_index=False,
     )
     entry_key = models.PositiveIntegerField()
-    received = models.PositiveIntegerField(default=0)
-    decided = models.PositiveIntegerField(default=0)
-    granted = models.PositiveIntegerField(default=0)
-    waived = models.PositiveIntegerField(default=0)
+    # Plain integers: an incremental rebuild adds differences (see CaseCount).
+    received = models.IntegerField(default=0)
+    decided = models.IntegerField(default=0)
+    granted = models.IntegerField(default=0)
+    waived = models.IntegerField(default=0)
     waived_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-
-    class Meta:
-        indexes = [models.Index(fields=["day"])]
 
     def __str__(self) -> str:
         return f"{self.day} {self.structure_id} {self.procedure_id} {self.entry_key}"
@@ -118,6 +117,7 @@ class DayCount(models.Model):
 class DayDelay(models.Model):
     """Decisions of one local day and structure taken `days` days after the submission."""
 
+    pk = models.CompositePrimaryKey("day", "structure", "days")
     day = models.DateField()
     structure = models.ForeignKey(
         "structures.Structure",
@@ -127,10 +127,7 @@ class DayDelay(models.Model):
         db_index=False,
     )
     days = models.PositiveIntegerField()
-    decisions = models.PositiveIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["day"])]
+    decisions = models.IntegerField()  # plain integer: see DayCount
 
     def __str__(self) -> str:
         return f"{self.day} {self.structure_id} +{self.days} j"
@@ -140,6 +137,7 @@ class CaseCount(models.Model):
     """Cases of one scope, period, procedure and frequent error (null: not tagged yet, or
     "autre"). ``received`` counts by submission date; the decision columns by decision date."""
 
+    pk = models.CompositePrimaryKey("scope_key", "period", "start", "procedure", "entry_key")
     scope = models.ForeignKey(
         "structures.Structure",
         on_delete=models.CASCADE,
@@ -179,14 +177,6 @@ class CaseCount(models.Model):
     scope_key = models.PositiveIntegerField()
     entry_key = models.PositiveIntegerField()
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["scope_key", "period", "start", "procedure", "entry_key"],
-                name="observatory_casecount_key",
-            )
-        ]
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Rows written in Python (tests, the admin) get their keys from scope and entry.
@@ -203,6 +193,7 @@ class ScopeTotal(models.Model):
     """`CaseCount` summed over procedures and frequent errors: what a dashboard without a
     procedure, life-event or error filter reads (trend, totals, per-structure breakdown)."""
 
+    pk = models.CompositePrimaryKey("scope_key", "period", "start")
     scope = models.ForeignKey(
         "structures.Structure",
         on_delete=models.CASCADE,
@@ -222,13 +213,6 @@ class ScopeTotal(models.Model):
     waived = models.IntegerField(default=0)
     waived_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["scope_key", "period", "start"], name="observatory_scopetotal_key"
-            )
-        ]
-
     def __str__(self) -> str:
         return f"{self.scope_key} {self.period} {self.start}"
 
@@ -237,6 +221,7 @@ class DecisionDelay(models.Model):
     """How many decisions of one scope and period came `days` days after the submission (in
     calendar days, local time): enough to give an exact median for any scope and period."""
 
+    pk = models.CompositePrimaryKey("scope_key", "period", "start", "days")
     scope = models.ForeignKey(
         "structures.Structure",
         on_delete=models.CASCADE,
@@ -250,14 +235,6 @@ class DecisionDelay(models.Model):
     days = models.PositiveIntegerField()
     decisions = models.IntegerField()  # no CHECK: see CaseCount
     scope_key = models.PositiveIntegerField()  # 0: the country
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["scope_key", "period", "start", "days"],
-                name="observatory_decisiondelay_key",
-            )
-        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from bonnefoi.advice.models import Feedback, ZeroResultSearch
-from bonnefoi.cases.models import Case
+from bonnefoi.cases.models import Case, CaseEvent, EventKind
 from bonnefoi.observatory import case_sums
 from bonnefoi.observatory.models import (
     CaseCount,
@@ -263,16 +264,24 @@ def _full_targets(today: dt.date, *, first_build: bool) -> Targets:
     }
 
 
+# Events that change the key a case is counted under (its frequent error, its structure).
+REKEYING_EVENTS = (EventKind.TAGGED, EventKind.REDIRECTED)
+
+
 def _changed_case_days(since: dt.datetime, today: dt.date) -> list[dt.date]:
-    """Submission and decision days (local) of the cases changed since `since`, from the
-    retention horizon on."""
+    """The local days whose counts may have changed since `since`, from the retention horizon
+    on: the submission day of each new case, the decision day of each new decision, and both
+    days of each case re-tagged or moved (its history says so) or changed without any event in
+    its history (an edit outside the services: counted again to be safe). Other changes (a
+    message, an invitation, a letter) change no count and recount nothing."""
     changed = Case.objects.filter(updated_at__gte=since)
-    found = set(changed.annotate(day=TruncDate("submitted_at")).values_list("day", flat=True))
-    found |= set(
-        changed.filter(decided_at__isnull=False)
-        .annotate(day=TruncDate("decided_at"))
-        .values_list("day", flat=True)
-    )
+    rekeyed = CaseEvent.objects.filter(kind__in=REKEYING_EVENTS, at__gte=since).values("case_id")
+    traced = CaseEvent.objects.filter(at__gte=since).values("case_id")
+    unsure = Q(pk__in=rekeyed) | (~Q(pk__in=traced) & ~Q(decided_at__gte=since))
+    submission = changed.filter(Q(submitted_at__gte=since) | unsure)
+    decision = changed.filter(decided_at__isnull=False).filter(Q(decided_at__gte=since) | unsure)
+    found = set(submission.annotate(day=TruncDate("submitted_at")).values_list("day", flat=True))
+    found |= set(decision.annotate(day=TruncDate("decided_at")).values_list("day", flat=True))
     horizon = _horizons(today)["cases"]
     return sorted(day for day in found if day >= horizon)
 

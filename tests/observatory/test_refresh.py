@@ -9,7 +9,7 @@ import pytest
 from django.db.models import Sum
 
 from bonnefoi.advice.models import Feedback, ZeroResultSearch
-from bonnefoi.cases.models import Case, Decision, Outcome
+from bonnefoi.cases.models import Case, CaseEvent, Decision, Outcome
 from bonnefoi.observatory import refresh
 from bonnefoi.observatory.models import (
     CaseCount,
@@ -346,3 +346,34 @@ def test_incremental_rebuilds_give_the_same_figures_as_a_full_one(tree, seed):
     incremental = _snapshot()
     refresh.rebuild(everything=True, now=local(dt.date(2026, 3, 9), 12))
     assert incremental == _snapshot()
+
+
+@pytest.mark.parametrize(
+    ("event", "decided_now", "expected"),
+    [
+        (None, True, ["decision"]),  # a decision: only its day's decision counts change
+        ("message_to_person", False, []),  # a message changes no count
+        ("tagged", False, ["submission"]),  # a late tag moves the case between errors
+        ("tagged", True, ["submission", "decision"]),  # tagged while deciding
+        ("redirected", False, ["submission"]),
+        (None, False, ["submission"]),  # changed outside the services: recounted to be safe
+    ],
+)
+def test_changed_days_follow_what_the_history_says(tree, event, decided_now, expected):
+    """The days an incremental rebuild recounts come from what changed: new decisions give
+    their decision day, tags and redirections (or an untraced edit) the submission day too,
+    and a message nothing."""
+    _, gard, _, _ = tree
+    submitted = local(dt.date(2026, 1, 7))
+    case = case_row(structure=gard, procedure=ProcedureFactory(), submitted=submitted)
+    refresh.rebuild(now=local(dt.date(2026, 3, 1), 12))
+    touched = local(dt.date(2026, 3, 2), 9)
+    if decided_now:
+        Case.objects.filter(pk=case.pk).update(decided_at=touched)
+    Case.objects.filter(pk=case.pk).update(updated_at=touched)
+    if event:
+        CaseEvent.objects.create(case=case, kind=event)
+        CaseEvent.objects.filter(case=case).update(at=touched)
+    days = {"submission": dt.date(2026, 1, 7), "decision": dt.date(2026, 3, 2)}
+    planned = refresh.planned(now=local(dt.date(2026, 3, 2), 12))["cases"]
+    assert planned == [("day", days[name]) for name in expected]
