@@ -160,28 +160,39 @@ def recount_days(cursor, first: dt.date, end: dt.date) -> int:
     return rows + max(cursor.rowcount, 0)
 
 
+# Rollups in two groupings: day rows into (structure, period) rows first, then these — far
+# fewer — spread over the scopes; one big grouping of every day row × scope spills to disk.
 _ROLLUP_COUNTS = f"""
     INSERT INTO observatory_casecount
         (scope_id, scope_key, period, start, procedure_id, entry_id, entry_key,
          {", ".join(_MEASURES)})
-    SELECT l.scope_id, COALESCE(l.scope_id, 0), p.period, p.start, d.procedure_id,
-           NULLIF(d.entry_key, 0), d.entry_key,
-           {", ".join(f"SUM(d.{m})" for m in _MEASURES)}
-    FROM {{source}} d
-    JOIN observatory_periodday p ON p.day = d.day
-    JOIN observatory_scopelink l ON l.structure_id = d.structure_id
+    SELECT l.scope_id, COALESCE(l.scope_id, 0), s.period, s.start, s.procedure_id,
+           NULLIF(s.entry_key, 0), s.entry_key,
+           {", ".join(f"SUM(s.{m})" for m in _MEASURES)}
+    FROM (
+        SELECT d.structure_id, p.period, p.start, d.procedure_id, d.entry_key,
+               {", ".join(f"SUM(d.{m}) AS {m}" for m in _MEASURES)}
+        FROM {{source}} d
+        JOIN observatory_periodday p ON p.day = d.day
+        GROUP BY d.structure_id, p.period, p.start, d.procedure_id, d.entry_key
+    ) s
+    JOIN observatory_scopelink l ON l.structure_id = s.structure_id
     WHERE 1 = 1
-    GROUP BY l.scope_id, p.period, p.start, d.procedure_id, d.entry_key
+    GROUP BY l.scope_id, s.period, s.start, s.procedure_id, s.entry_key
 """
 
 _ROLLUP_DELAYS = """
     INSERT INTO observatory_decisiondelay (scope_id, scope_key, period, start, days, decisions)
-    SELECT l.scope_id, COALESCE(l.scope_id, 0), p.period, p.start, d.days, SUM(d.decisions)
-    FROM {source} d
-    JOIN observatory_periodday p ON p.day = d.day
-    JOIN observatory_scopelink l ON l.structure_id = d.structure_id
+    SELECT l.scope_id, COALESCE(l.scope_id, 0), s.period, s.start, s.days, SUM(s.decisions)
+    FROM (
+        SELECT d.structure_id, p.period, p.start, d.days, SUM(d.decisions) AS decisions
+        FROM {source} d
+        JOIN observatory_periodday p ON p.day = d.day
+        GROUP BY d.structure_id, p.period, p.start, d.days
+    ) s
+    JOIN observatory_scopelink l ON l.structure_id = s.structure_id
     WHERE 1 = 1
-    GROUP BY l.scope_id, p.period, p.start, d.days
+    GROUP BY l.scope_id, s.period, s.start, s.days
 """
 
 
@@ -284,7 +295,8 @@ def apply_day_changes(cursor, days: Sequence[dt.date]) -> int:
         [*_run_params(runs), *days],
     )
     rows = 0
-    nonzero = " OR ".join(f"SUM(d.{m}) <> 0" for m in _MEASURES)
+    nonzero = " OR ".join(f"SUM(s.{m}) <> 0" for m in _MEASURES)  # the counts' outer alias
+    nonzero_totals = " OR ".join(f"SUM(d.{m}) <> 0" for m in _MEASURES)
     counts = ", ".join(f"{m} = observatory_casecount.{m} + excluded.{m}" for m in _MEASURES)
     totals = ", ".join(f"{m} = observatory_scopetotal.{m} + excluded.{m}" for m in _TOTAL_MEASURES)
     day_counts = ", ".join(f"{m} = observatory_daycount.{m} + excluded.{m}" for m in _MEASURES)
@@ -293,9 +305,10 @@ def apply_day_changes(cursor, days: Sequence[dt.date]) -> int:
         + f" HAVING {nonzero} ON CONFLICT (scope_key, period, start, procedure_id, entry_key)"
         + f" DO UPDATE SET {counts}",
         _ROLLUP_TOTALS.format(source=_COUNT_DELTA)
-        + f" HAVING {nonzero} ON CONFLICT (scope_key, period, start) DO UPDATE SET {totals}",
+        + f" HAVING {nonzero_totals} ON CONFLICT (scope_key, period, start)"
+        + f" DO UPDATE SET {totals}",
         _ROLLUP_DELAYS.format(source=_DELAY_DELTA)
-        + " HAVING SUM(d.decisions) <> 0 ON CONFLICT (scope_key, period, start, days)"
+        + " HAVING SUM(s.decisions) <> 0 ON CONFLICT (scope_key, period, start, days)"
         + " DO UPDATE SET decisions = observatory_decisiondelay.decisions + excluded.decisions",
         # The day tables take the same differences; rows that fall to zero go.
         f"INSERT INTO observatory_daycount ({_COUNT_COLUMNS}) SELECT {_COUNT_COLUMNS}"
