@@ -206,7 +206,7 @@ _ROLLUP_COUNTS = f"""
         GROUP BY d.structure_id, p.period, p.start, d.procedure_id, d.entry_key
     ) s
     JOIN observatory_scopelink l ON l.structure_id = s.structure_id
-    WHERE 1 = 1
+    WHERE {{scopes}}
     GROUP BY l.scope_id, s.period, s.start, s.procedure_id, s.entry_key
 """
 
@@ -220,7 +220,7 @@ _ROLLUP_DELAYS = """
         GROUP BY d.structure_id, p.period, p.start, d.days
     ) s
     JOIN observatory_scopelink l ON l.structure_id = s.structure_id
-    WHERE 1 = 1
+    WHERE {scopes}
     GROUP BY l.scope_id, s.period, s.start, s.days
 """
 
@@ -249,15 +249,40 @@ def sum_rollups(cursor) -> int:
         for table in ROLLUP_TABLES:
             cursor.execute(f"DELETE FROM {table}")
     rows = 0
+    # Every scope but the country first; the country is then the sum of the root networks,
+    # already grouped (a fifth of the big grouping saved).
+    structures = "l.scope_id IS NOT NULL"
     with bulk_load(cursor, ROLLUP_TABLES):
         for sql in (
-            _ROLLUP_COUNTS.format(source="observatory_daycount"),
+            _ROLLUP_COUNTS.format(source="observatory_daycount", scopes=structures),
+            _COUNTRY_COUNTS,
             _TOTALS_FROM_COUNTS,
-            _ROLLUP_DELAYS.format(source="observatory_daydelay"),
+            _ROLLUP_DELAYS.format(source="observatory_daydelay", scopes=structures),
+            _COUNTRY_DELAYS,
         ):
             cursor.execute(sql)
             rows += max(cursor.rowcount, 0)
     return rows
+
+
+_ROOTS = "SELECT id FROM structures_structure WHERE parent_id IS NULL"
+_COUNTRY_COUNTS = f"""
+    INSERT INTO observatory_casecount
+        (scope_id, scope_key, period, start, procedure_id, entry_id, entry_key,
+         {", ".join(_MEASURES)})
+    SELECT NULL, 0, period, start, procedure_id, entry_id, entry_key,
+           {", ".join(f"SUM({m})" for m in _MEASURES)}
+    FROM observatory_casecount
+    WHERE scope_key IN ({_ROOTS})
+    GROUP BY period, start, procedure_id, entry_id, entry_key
+"""
+_COUNTRY_DELAYS = f"""
+    INSERT INTO observatory_decisiondelay (scope_id, scope_key, period, start, days, decisions)
+    SELECT NULL, 0, period, start, days, SUM(decisions)
+    FROM observatory_decisiondelay
+    WHERE scope_key IN ({_ROOTS})
+    GROUP BY period, start, days
+"""
 
 
 # Totals of a full rebuild: summed from the (already grouped) rollup rather than the day rows.
@@ -331,13 +356,13 @@ def apply_day_changes(cursor, days: Sequence[dt.date]) -> int:
     totals = ", ".join(f"{m} = observatory_scopetotal.{m} + excluded.{m}" for m in _TOTAL_MEASURES)
     day_counts = ", ".join(f"{m} = observatory_daycount.{m} + excluded.{m}" for m in _MEASURES)
     for sql in (
-        _ROLLUP_COUNTS.format(source=_COUNT_DELTA)
+        _ROLLUP_COUNTS.format(source=_COUNT_DELTA, scopes="1 = 1")
         + f" HAVING {nonzero} ON CONFLICT (scope_key, period, start, procedure_id, entry_key)"
         + f" DO UPDATE SET {counts}",
         _ROLLUP_TOTALS.format(source=_COUNT_DELTA)
         + f" HAVING {nonzero_totals} ON CONFLICT (scope_key, period, start)"
         + f" DO UPDATE SET {totals}",
-        _ROLLUP_DELAYS.format(source=_DELAY_DELTA)
+        _ROLLUP_DELAYS.format(source=_DELAY_DELTA, scopes="1 = 1")
         + " HAVING SUM(s.decisions) <> 0 ON CONFLICT (scope_key, period, start, days)"
         + " DO UPDATE SET decisions = observatory_decisiondelay.decisions + excluded.decisions",
         # The day tables take the same differences; rows that fall to zero go.

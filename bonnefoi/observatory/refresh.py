@@ -344,7 +344,7 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
             # The groupings of a full rebuild spill to disk with the default 4 MB (this
             # transaction only; one rebuild at a time, behind the lock).
-            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL work_mem = '512MB'")
 
 
 def _clear_aggregates() -> None:
