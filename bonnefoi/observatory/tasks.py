@@ -14,7 +14,8 @@ def refresh_and_watch(*, full: bool = False, everything: bool = False) -> dict:
     alerts = detect_spikes()
     return {
         "kind": str(result.kind),
-        "periods": result.period_count,
+        "days": len(result.case_days),
+        "periods": sum(len(starts) for starts in result.periods.values()),
         "rows": result.rows,
         "tree_changed": result.tree_changed,
         "alerts": len(alerts),

@@ -64,7 +64,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Calcul {'complet' if summary['kind'] == 'full' else 'incrémental'} : "
-                f"{summary['periods']} période(s), {summary['rows']} ligne(s) écrites en "
+                f"{summary['days']} jour(s) de dossiers et {summary['periods']} période(s) "
+                f"d'avis et de recherches recomptés, {summary['rows']} ligne(s) écrites en "
                 f"{seconds:.1f} s ; {summary['alerts']} nouvelle(s) alerte(s) de hausse."
             )
         )
