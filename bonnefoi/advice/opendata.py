@@ -286,20 +286,24 @@ def build_dump(base_url: str, now=None) -> Dump:
     )
 
 
-def write_dump(dump: Dump, directory: Path) -> None:
-    """Write each file through a temporary file and a rename: readers never see half a file
-    (datapackage.json, which lists the others, goes last)."""
+def write_files(files: dict[str, bytes], directory: Path) -> None:
+    """Write each file, in the dict's order, through a temporary file and a rename: readers
+    never see half a file. Put datapackage.json, which lists the others, last."""
     directory.mkdir(parents=True, exist_ok=True)
-    for name in FILES:
+    for name, content in files.items():
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(dump.files[name])
+                stream.write(content)
             os.chmod(temporary, 0o644)
             os.replace(temporary, directory / name)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def write_dump(dump: Dump, directory: Path) -> None:
+    write_files({name: dump.files[name] for name in FILES}, directory)
 
 
 def default_output() -> Path:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from bonnefoi.advice.models import Entry
-from bonnefoi.advice.opendata import LICENSE, _json_bytes
+from bonnefoi.advice.opendata import LICENSE, _json_bytes, write_files
 from bonnefoi.observatory.models import Measure, PublishedFigure
 from bonnefoi.structures.models import Structure
 
@@ -364,20 +362,9 @@ def build_dump(base_url: str, now=None) -> Dump:
 
 
 def write_dump(dump: Dump, directory: Path) -> None:
-    """Write each file through a temporary file and a rename, as the advice open data does
-    (its writer is bound to its own file list): readers never see half a file, and
-    datapackage.json, which lists the others, goes last."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in FILES:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(dump.files[name])
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, directory / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+    """Atomic writes as for the advice open data; datapackage.json, which lists the others,
+    goes last (FILES order)."""
+    write_files({name: dump.files[name] for name in FILES}, directory)
 
 
 def default_output() -> Path:
